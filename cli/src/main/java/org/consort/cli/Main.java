@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code bin/consort}. Each subcommand lives in its own class in this package. */
 @Command(name = "consort", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Consort: a confidential consortium ledger.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {SandboxCommand.class, NodeCommand.class, LedgerCommand.class, ReceiptCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

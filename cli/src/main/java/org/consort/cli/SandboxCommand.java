@@ -1,0 +1,261 @@
+package org.consort.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.consort.crypto.Certificates;
+import org.consort.crypto.EcCurve;
+import org.consort.crypto.Pem;
+import org.consort.node.NodeFiles;
+import org.consort.node.config.NodeConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code consort sandbox}: a local network on 127.0.0.1 for development. Creates member and
+ * user credentials, starts each node as its own process, writes {@code DIR/network.json} and
+ * runs in the foreground until interrupted, then stops its nodes cleanly. Started again on the
+ * same folder, it restarts the same network from its ledgers.
+ */
+@Command(name = "sandbox", mixinStandardHelpOptions = true,
+        description = "Start a local Consort network in the foreground (Ctrl-C stops it).")
+public final class SandboxCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--nodes", defaultValue = "1", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--dir", defaultValue = "workspace/sandbox", description = "Folder of the network (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--members", defaultValue = "3", description = "Members created for a new network (default: ${DEFAULT-VALUE}).")
+    int members;
+
+    @Option(names = "--users", defaultValue = "2", description = "Users created for a new network (default: ${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--port", defaultValue = "0", description = "Port of the first node; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--fresh", description = "Delete DIR first and start a new network.")
+    boolean fresh;
+
+    @Option(names = "--signature-interval-entries", defaultValue = "1000", description = "Signature after this many entries.")
+    int signatureIntervalEntries;
+
+    @Option(names = "--signature-interval-ms", defaultValue = "50", description = "... or after this many milliseconds.")
+    int signatureIntervalMs;
+
+    @Option(names = "--node-java-options", defaultValue = "", description = "Extra JVM options for each node process.")
+    String nodeJavaOptions;
+
+    private final List<Process> processes = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        if (nodes != 1) {
+            System.err.println("consort sandbox: --nodes " + nodes + " is not available yet: this build runs one node "
+                    + "(multi-node networks arrive with replication)");
+            return 2;
+        }
+        if (members < 1 || users < 0) {
+            System.err.println("consort sandbox: --members must be at least 1 and --users at least 0");
+            return 2;
+        }
+        dir = dir.toAbsolutePath().normalize();
+        if (fresh) {
+            deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+        ObjectNode network = (ObjectNode) (Files.exists(dir.resolve("network.json"))
+                ? JSON.readTree(dir.resolve("network.json").toFile()) : null);
+        if (network == null) {
+            network = createCredentials();
+        } else {
+            out.println("Restarting the network in " + dir + " from its ledger");
+        }
+        Signals.onTerminate(this::stopNodes);
+
+        Path nodeDir = dir.resolve("node0");
+        Path configFile = nodeDir.resolve("config.json");
+        if (!Files.exists(configFile)) {
+            Files.createDirectories(nodeDir);
+            List<String> memberCerts = new ArrayList<>();
+            network.withArray("members").forEach(m -> memberCerts.add(m.get("cert").asText()));
+            List<String> userCerts = new ArrayList<>();
+            network.withArray("users").forEach(u -> userCerts.add(u.get("cert").asText()));
+            new NodeConfig(nodeDir.toString(), nodeDir.resolve("ledger").toString(), "127.0.0.1", port, memberCerts,
+                    userCerts, signatureIntervalEntries, signatureIntervalMs, null, true, null).write(configFile);
+        }
+        Files.deleteIfExists(nodeDir.resolve(NodeFiles.STARTUP));
+        Process p = startNode(configFile, nodeDir.resolve("node.log"));
+        processes.add(p);
+        JsonNode startup = awaitStartup(p, nodeDir, Duration.ofSeconds(120));
+
+        ArrayNode nodeList = network.putArray("nodes");
+        ObjectNode n = nodeList.addObject();
+        n.put("id", startup.get("nodeId").asText());
+        n.put("url", startup.get("url").asText());
+        n.put("pid", p.pid());
+        n.put("ledgerDir", nodeDir.resolve("ledger").toString());
+        n.put("nodeDir", nodeDir.toString());
+        n.put("log", nodeDir.resolve("node.log").toString());
+        n.put("primary", true);
+        network.put("serviceCert", nodeDir.resolve(NodeFiles.SERVICE_CERT).toString());
+        Path networkFile = dir.resolve("network.json");
+        Path tmp = dir.resolve("network.json.tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), network);
+        Files.move(tmp, networkFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+
+        out.println("Consort sandbox is running (Ctrl-C stops it).");
+        out.println("  node 0:        " + n.get("url").asText() + "  (pid " + p.pid() + ", primary)");
+        out.println("  ledger:        " + n.get("ledgerDir").asText());
+        out.println("  service cert:  " + network.get("serviceCert").asText());
+        for (JsonNode m : network.withArray("members")) {
+            out.println("  member:        cert " + m.get("cert").asText() + "  key " + m.get("key").asText());
+        }
+        for (JsonNode u : network.withArray("users")) {
+            out.println("  user:          cert " + u.get("cert").asText() + "  key " + u.get("key").asText());
+        }
+        out.println("  network file:  " + networkFile);
+        out.println("Try: curl --cacert " + network.get("serviceCert").asText() + " --cert "
+                + network.withArray("users").path(0).path("cert").asText() + " --key "
+                + network.withArray("users").path(0).path("key").asText() + " -H 'content-type: application/json' "
+                + "-d '{\"id\": 42, \"msg\": \"hello\"}' " + n.get("url").asText() + "/app/log/private");
+        out.flush();
+
+        int code = p.waitFor();
+        if (!stopping) {
+            System.err.println("consort sandbox: node 0 exited unexpectedly with code " + code + "; see "
+                    + nodeDir.resolve("node.log"));
+            return 1;
+        }
+        return 0;
+    }
+
+    private volatile boolean stopping;
+
+    private void stopNodes() {
+        stopping = true;
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!processes.isEmpty()) {
+            System.out.println("Consort sandbox stopped.");
+        }
+    }
+
+    private ObjectNode createCredentials() throws IOException {
+        SecureRandom random = new SecureRandom();
+        ObjectNode network = JSON.createObjectNode();
+        Path creds = dir.resolve("credentials");
+        Files.createDirectories(creds);
+        ArrayNode memberList = network.putArray("members");
+        for (int i = 0; i < members; i++) {
+            memberList.add(writeIdentity(creds, "member" + i, random));
+        }
+        ArrayNode userList = network.putArray("users");
+        for (int i = 0; i < users; i++) {
+            userList.add(writeIdentity(creds, "user" + i, random));
+        }
+        return network;
+    }
+
+    private static ObjectNode writeIdentity(Path creds, String name, SecureRandom random) throws IOException {
+        KeyPair kp = EcCurve.P384.generateKeyPair(random);
+        X509Certificate cert = Certificates.selfSigned(kp, name, Instant.now().minus(Duration.ofMinutes(5)),
+                Duration.ofDays(365), random);
+        Path certFile = creds.resolve(name + "_cert.pem");
+        Path keyFile = creds.resolve(name + "_privk.pem");
+        Files.writeString(certFile, Pem.certificate(cert));
+        NodeFiles.writePrivate(keyFile, Pem.privateKey(kp.getPrivate()));
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", Certificates.keyId(cert));
+        o.put("name", name);
+        o.put("cert", certFile.toString());
+        o.put("key", keyFile.toString());
+        return o;
+    }
+
+    private Process startNode(Path configFile, Path log) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        for (String opt : nodeJavaOptions.trim().split("\\s+")) {
+            if (!opt.isEmpty()) {
+                cmd.add(opt);
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of("node", "start", "--config", configFile.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return pb.start();
+    }
+
+    private static JsonNode awaitStartup(Process p, Path nodeDir, Duration timeout) throws Exception {
+        Path startup = nodeDir.resolve(NodeFiles.STARTUP);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(startup)) {
+                return JSON.readTree(startup.toFile());
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException("node exited with code " + p.exitValue() + " during start-up; last lines of "
+                        + nodeDir.resolve("node.log") + ":\n" + tail(nodeDir.resolve("node.log"), 20));
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("node did not start within " + timeout.toSeconds() + " s; see "
+                + nodeDir.resolve("node.log"));
+    }
+
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + file + ")";
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.consort.crypto;
+
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM with additional authenticated data: 32-byte key, 12-byte IV, 16-byte tag
+ * appended to the ciphertext. Callers own IV uniqueness: never encrypt twice under one key
+ * with one IV.
+ *
+ * <p>Stateless; safe to call from any thread.
+ */
+public final class AesGcm {
+    public static final int KEY_LENGTH = 32;
+    public static final int IV_LENGTH = 12;
+    public static final int TAG_LENGTH = 16;
+
+    private AesGcm() {
+    }
+
+    /** Returns ciphertext followed by the 16-byte tag. */
+    public static byte[] encrypt(byte[] key, byte[] iv, byte[] aad, byte[] plaintext) {
+        return run(Cipher.ENCRYPT_MODE, key, iv, aad, plaintext);
+    }
+
+    /**
+     * Decrypts ciphertext-with-tag. Throws {@link AuthenticationFailedException} when the tag
+     * does not verify (wrong key, IV, AAD, or modified ciphertext).
+     */
+    public static byte[] decrypt(byte[] key, byte[] iv, byte[] aad, byte[] ciphertextWithTag) {
+        if (ciphertextWithTag.length < TAG_LENGTH) {
+            throw new AuthenticationFailedException("AES-GCM ciphertext is shorter than its 16-byte tag");
+        }
+        return run(Cipher.DECRYPT_MODE, key, iv, aad, ciphertextWithTag);
+    }
+
+    private static byte[] run(int mode, byte[] key, byte[] iv, byte[] aad, byte[] input) {
+        if (key.length != KEY_LENGTH) {
+            throw new IllegalArgumentException("AES-256-GCM key must be 32 bytes, got " + key.length);
+        }
+        if (iv.length != IV_LENGTH) {
+            throw new IllegalArgumentException("AES-GCM IV must be 12 bytes, got " + iv.length);
+        }
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_LENGTH * 8, iv));
+            c.updateAAD(aad);
+            return c.doFinal(input);
+        } catch (AEADBadTagException e) {
+            throw new AuthenticationFailedException("AES-GCM authentication tag mismatch: wrong key, IV or AAD, or modified ciphertext");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Decryption found a tag that does not match: the data or its context was altered, or the key is wrong. */
+    public static final class AuthenticationFailedException extends RuntimeException {
+        public AuthenticationFailedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.consort.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.consort.common.Hex;
+import org.junit.jupiter.api.Test;
+
+class AesGcmTest {
+    private final byte[] key = new byte[32];
+    private final byte[] iv = new byte[12];
+
+    @Test
+    void matchesNistVectorWithZeroKeyAndIv() {
+        // NIST GCM test case 14 (AES-256, zero key, zero IV, one zero block).
+        byte[] ct = AesGcm.encrypt(key, iv, new byte[0], new byte[16]);
+        assertThat(Hex.encode(ct)).isEqualTo("cea7403d4d606b6e074ec5d3baf39d18" + "d0d1c8a799996bf0265b98b5d48ab919");
+    }
+
+    @Test
+    void roundTripAndTagFailures() {
+        byte[] aad = "header".getBytes();
+        byte[] ct = AesGcm.encrypt(key, iv, aad, "secret".getBytes());
+        assertThat(ct).hasSize(6 + 16);
+        assertThat(AesGcm.decrypt(key, iv, aad, ct)).isEqualTo("secret".getBytes());
+        assertThatThrownBy(() -> AesGcm.decrypt(key, iv, "other".getBytes(), ct))
+                .isInstanceOf(AesGcm.AuthenticationFailedException.class).hasMessageContaining("tag");
+        byte[] bad = ct.clone();
+        bad[0] ^= 1;
+        assertThatThrownBy(() -> AesGcm.decrypt(key, iv, aad, bad)).isInstanceOf(AesGcm.AuthenticationFailedException.class);
+        assertThatThrownBy(() -> AesGcm.decrypt(key, iv, aad, new byte[3])).isInstanceOf(AesGcm.AuthenticationFailedException.class);
+        assertThatThrownBy(() -> AesGcm.encrypt(new byte[16], iv, aad, ct)).hasMessageContaining("32 bytes");
+        assertThatThrownBy(() -> AesGcm.encrypt(key, new byte[8], aad, ct)).hasMessageContaining("12 bytes");
+    }
+
+    @Test
+    void hkdfAndHmacMatchRfcVectors() {
+        // RFC 4231 test case 2.
+        assertThat(Hex.encode(Hmac.hmacSha256("Jefe".getBytes(), "what do ya want for nothing?".getBytes())))
+                .isEqualTo("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assertThat(Hmac.hkdfSha256(key, "a", 32)).hasSize(32).isNotEqualTo(Hmac.hkdfSha256(key, "b", 32));
+    }
+}

@@ -1,0 +1,364 @@
+package org.consort.evm.vm;
+
+import java.math.BigInteger;
+
+/**
+ * 256-bit arithmetic on words stored as four 64-bit limbs in a {@code long[]} (least
+ * significant limb first), so the interpreter's stack needs no objects per operation.
+ *
+ * <p>Each binary operation reads operands at offsets {@code a} and {@code b} and writes the
+ * result at offset {@code r}, which may be either operand. Division and modular operations on
+ * operands wider than 64 bits fall back to {@link BigInteger}: they are rare in practice and
+ * correctness matters more there. Stateless and thread-safe.
+ */
+public final class UInt256 {
+    private static final BigInteger MOD = BigInteger.ONE.shiftLeft(256);
+
+    private UInt256() {
+    }
+
+    public static boolean isZero(long[] s, int a) {
+        return (s[a] | s[a + 1] | s[a + 2] | s[a + 3]) == 0;
+    }
+
+    public static void set(long[] s, int r, long l3, long l2, long l1, long l0) {
+        s[r] = l0;
+        s[r + 1] = l1;
+        s[r + 2] = l2;
+        s[r + 3] = l3;
+    }
+
+    public static void setLong(long[] s, int r, long v) {
+        s[r] = v;
+        s[r + 1] = 0;
+        s[r + 2] = 0;
+        s[r + 3] = 0;
+    }
+
+    /** The value as an offset or length: itself if below 2^63, else Long.MAX_VALUE. */
+    public static long clamp(long[] s, int a) {
+        return (s[a + 1] | s[a + 2] | s[a + 3]) == 0 && s[a] >= 0 ? s[a] : Long.MAX_VALUE;
+    }
+
+    public static void add(long[] s, int a, int b, int r) {
+        long a0 = s[a], a1 = s[a + 1], a2 = s[a + 2], a3 = s[a + 3];
+        long b0 = s[b], b1 = s[b + 1], b2 = s[b + 2], b3 = s[b + 3];
+        long r0 = a0 + b0;
+        long c = Long.compareUnsigned(r0, a0) < 0 ? 1 : 0;
+        long t = a1 + b1;
+        long c1 = Long.compareUnsigned(t, a1) < 0 ? 1 : 0;
+        long r1 = t + c;
+        c = c1 | (Long.compareUnsigned(r1, t) < 0 ? 1 : 0);
+        t = a2 + b2;
+        c1 = Long.compareUnsigned(t, a2) < 0 ? 1 : 0;
+        long r2 = t + c;
+        c = c1 | (Long.compareUnsigned(r2, t) < 0 ? 1 : 0);
+        long r3 = a3 + b3 + c;
+        set(s, r, r3, r2, r1, r0);
+    }
+
+    /** s[r] = s[a] - s[b]. */
+    public static void sub(long[] s, int a, int b, int r) {
+        long a0 = s[a], a1 = s[a + 1], a2 = s[a + 2], a3 = s[a + 3];
+        long b0 = s[b], b1 = s[b + 1], b2 = s[b + 2], b3 = s[b + 3];
+        long r0 = a0 - b0;
+        long borrow = Long.compareUnsigned(a0, b0) < 0 ? 1 : 0;
+        long t = a1 - b1;
+        long br1 = Long.compareUnsigned(a1, b1) < 0 ? 1 : 0;
+        long r1 = t - borrow;
+        borrow = br1 | (Long.compareUnsigned(t, borrow) < 0 ? 1 : 0);
+        t = a2 - b2;
+        br1 = Long.compareUnsigned(a2, b2) < 0 ? 1 : 0;
+        long r2 = t - borrow;
+        borrow = br1 | (Long.compareUnsigned(t, borrow) < 0 ? 1 : 0);
+        long r3 = a3 - b3 - borrow;
+        set(s, r, r3, r2, r1, r0);
+    }
+
+    /** s[r] = s[a] * s[b] mod 2^256. */
+    public static void mul(long[] s, int a, int b, int r) {
+        long a0 = s[a], a1 = s[a + 1], a2 = s[a + 2], a3 = s[a + 3];
+        long b0 = s[b], b1 = s[b + 1], b2 = s[b + 2], b3 = s[b + 3];
+        // Schoolbook on 64-bit limbs, keeping only the low four limbs.
+        long r0 = a0 * b0;
+        long h = Math.unsignedMultiplyHigh(a0, b0);
+        // column 1
+        long r1 = h;
+        long c2 = 0;
+        long lo = a0 * b1;
+        long hi = Math.unsignedMultiplyHigh(a0, b1);
+        r1 += lo;
+        long carry = Long.compareUnsigned(r1, lo) < 0 ? 1 : 0;
+        long r2 = hi + carry;
+        c2 += Long.compareUnsigned(r2, hi) < 0 ? 1 : 0;
+        lo = a1 * b0;
+        hi = Math.unsignedMultiplyHigh(a1, b0);
+        r1 += lo;
+        carry = Long.compareUnsigned(r1, lo) < 0 ? 1 : 0;
+        long t = hi + carry;
+        long c = Long.compareUnsigned(t, hi) < 0 ? 1 : 0;
+        r2 += t;
+        c2 += c + (Long.compareUnsigned(r2, t) < 0 ? 1 : 0);
+        // column 2: c2 carries into r3
+        long r3 = c2;
+        lo = a0 * b2;
+        hi = Math.unsignedMultiplyHigh(a0, b2);
+        r2 += lo;
+        r3 += hi + (Long.compareUnsigned(r2, lo) < 0 ? 1 : 0);
+        lo = a1 * b1;
+        hi = Math.unsignedMultiplyHigh(a1, b1);
+        r2 += lo;
+        r3 += hi + (Long.compareUnsigned(r2, lo) < 0 ? 1 : 0);
+        lo = a2 * b0;
+        hi = Math.unsignedMultiplyHigh(a2, b0);
+        r2 += lo;
+        r3 += hi + (Long.compareUnsigned(r2, lo) < 0 ? 1 : 0);
+        // column 3: only low halves matter
+        r3 += a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+        set(s, r, r3, r2, r1, r0);
+    }
+
+    public static int compareUnsigned(long[] s, int a, int b) {
+        for (int i = 3; i >= 0; i--) {
+            int c = Long.compareUnsigned(s[a + i], s[b + i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    public static int compareSigned(long[] s, int a, int b) {
+        int c = Long.compare(s[a + 3], s[b + 3]);
+        if (c != 0) {
+            return c;
+        }
+        for (int i = 2; i >= 0; i--) {
+            c = Long.compareUnsigned(s[a + i], s[b + i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    private static boolean fitsOneLimb(long[] s, int a) {
+        return (s[a + 1] | s[a + 2] | s[a + 3]) == 0;
+    }
+
+    /** s[r] = s[a] / s[b], zero when dividing by zero. */
+    public static void div(long[] s, int a, int b, int r) {
+        if (isZero(s, b)) {
+            setLong(s, r, 0);
+        } else if (fitsOneLimb(s, a) && fitsOneLimb(s, b)) {
+            setLong(s, r, Long.divideUnsigned(s[a], s[b]));
+        } else if (compareUnsigned(s, a, b) < 0) {
+            setLong(s, r, 0);
+        } else {
+            fromBig(toBig(s, a).divide(toBig(s, b)), s, r);
+        }
+    }
+
+    public static void mod(long[] s, int a, int b, int r) {
+        if (isZero(s, b)) {
+            setLong(s, r, 0);
+        } else if (fitsOneLimb(s, a) && fitsOneLimb(s, b)) {
+            setLong(s, r, Long.remainderUnsigned(s[a], s[b]));
+        } else if (compareUnsigned(s, a, b) < 0) {
+            System.arraycopy(s, a, s, r, 4);
+        } else {
+            fromBig(toBig(s, a).mod(toBig(s, b)), s, r);
+        }
+    }
+
+    public static void sdiv(long[] s, int a, int b, int r) {
+        if (isZero(s, b)) {
+            setLong(s, r, 0);
+            return;
+        }
+        // quotient truncated toward zero; MIN / -1 wraps to MIN via the modular reduction
+        fromBig(toSignedBig(s, a).divide(toSignedBig(s, b)), s, r);
+    }
+
+    public static void smod(long[] s, int a, int b, int r) {
+        if (isZero(s, b)) {
+            setLong(s, r, 0);
+            return;
+        }
+        BigInteger x = toSignedBig(s, a);
+        BigInteger m = toSignedBig(s, b).abs();
+        BigInteger v = x.abs().mod(m);
+        fromBig(x.signum() < 0 ? v.negate() : v, s, r);
+    }
+
+    /** s[r] = (s[a] + s[b]) mod s[n]. */
+    public static void addmod(long[] s, int a, int b, int n, int r) {
+        if (isZero(s, n)) {
+            setLong(s, r, 0);
+            return;
+        }
+        fromBig(toBig(s, a).add(toBig(s, b)).mod(toBig(s, n)), s, r);
+    }
+
+    public static void mulmod(long[] s, int a, int b, int n, int r) {
+        if (isZero(s, n)) {
+            setLong(s, r, 0);
+            return;
+        }
+        fromBig(toBig(s, a).multiply(toBig(s, b)).mod(toBig(s, n)), s, r);
+    }
+
+    /**
+     * s[r] = s[a] ^ s[b] mod 2^256 by square-and-multiply; {@code scratch} needs 8 longs and
+     * is overwritten.
+     */
+    public static void exp(long[] s, int a, int b, int r, long[] scratch) {
+        // scratch[0..3] = result, scratch[4..7] = base
+        setLong(scratch, 0, 1);
+        System.arraycopy(s, a, scratch, 4, 4);
+        long e0 = s[b], e1 = s[b + 1], e2 = s[b + 2], e3 = s[b + 3];
+        int bits = e3 != 0 ? 256 - Long.numberOfLeadingZeros(e3)
+                : e2 != 0 ? 192 - Long.numberOfLeadingZeros(e2)
+                : e1 != 0 ? 128 - Long.numberOfLeadingZeros(e1)
+                : 64 - Long.numberOfLeadingZeros(e0);
+        for (int i = 0; i < bits; i++) {
+            long limb = i < 64 ? e0 : i < 128 ? e1 : i < 192 ? e2 : e3;
+            if (((limb >>> (i & 63)) & 1) != 0) {
+                mul(scratch, 0, 4, 0);
+            }
+            if (i + 1 < bits) {
+                mul(scratch, 4, 4, 4);
+            }
+        }
+        System.arraycopy(scratch, 0, s, r, 4);
+    }
+
+    /** Number of significant bytes of the value (for EXP's gas). */
+    public static int byteLength(long[] s, int a) {
+        for (int i = 3; i >= 0; i--) {
+            if (s[a + i] != 0) {
+                return i * 8 + 8 - Long.numberOfLeadingZeros(s[a + i]) / 8;
+            }
+        }
+        return 0;
+    }
+
+    /** SIGNEXTEND: s[r] = sign-extend s[x] from byte s[b] (counted from the least significant). */
+    public static void signExtend(long[] s, int b, int x, int r) {
+        if (!fitsOneLimb(s, b) || Long.compareUnsigned(s[b], 31) >= 0) {
+            System.arraycopy(s, x, s, r, 4);
+            return;
+        }
+        int bit = (int) s[b] * 8 + 7;
+        int limb = bit >>> 6;
+        int off = bit & 63;
+        boolean negative = ((s[x + limb] >>> off) & 1) != 0;
+        long[] out = {s[x], s[x + 1], s[x + 2], s[x + 3]};
+        long mask = off == 63 ? -1L : (1L << (off + 1)) - 1;
+        out[limb] = negative ? (out[limb] | ~mask) : (out[limb] & mask);
+        for (int i = limb + 1; i < 4; i++) {
+            out[i] = negative ? -1L : 0;
+        }
+        set(s, r, out[3], out[2], out[1], out[0]);
+    }
+
+    /** BYTE: s[r] = byte number s[i] of s[x], counting from the most significant. */
+    public static void byteOp(long[] s, int i, int x, int r) {
+        if (!fitsOneLimb(s, i) || Long.compareUnsigned(s[i], 32) >= 0) {
+            setLong(s, r, 0);
+            return;
+        }
+        int fromLow = 31 - (int) s[i];
+        long v = (s[x + (fromLow >>> 3)] >>> ((fromLow & 7) * 8)) & 0xFF;
+        setLong(s, r, v);
+    }
+
+    /** SHL: s[r] = s[v] << s[sh]. */
+    public static void shl(long[] s, int sh, int v, int r) {
+        if (!fitsOneLimb(s, sh) || Long.compareUnsigned(s[sh], 256) >= 0) {
+            setLong(s, r, 0);
+            return;
+        }
+        int n = (int) s[sh];
+        int limbs = n >>> 6;
+        int bits = n & 63;
+        long[] in = {s[v], s[v + 1], s[v + 2], s[v + 3]};
+        long[] out = new long[4];
+        for (int i = 3; i >= limbs; i--) {
+            long x = in[i - limbs] << bits;
+            if (bits != 0 && i - limbs - 1 >= 0) {
+                x |= in[i - limbs - 1] >>> (64 - bits);
+            }
+            out[i] = x;
+        }
+        set(s, r, out[3], out[2], out[1], out[0]);
+    }
+
+    /** SHR (logical) and SAR (arithmetic): s[r] = s[v] >> s[sh]. */
+    public static void shr(long[] s, int sh, int v, int r, boolean arithmetic) {
+        boolean negative = arithmetic && s[v + 3] < 0;
+        long fill = negative ? -1L : 0;
+        if (!fitsOneLimb(s, sh) || Long.compareUnsigned(s[sh], 256) >= 0) {
+            set(s, r, fill, fill, fill, fill);
+            return;
+        }
+        int n = (int) s[sh];
+        int limbs = n >>> 6;
+        int bits = n & 63;
+        long[] in = {s[v], s[v + 1], s[v + 2], s[v + 3]};
+        long[] out = new long[4];
+        for (int i = 0; i < 4; i++) {
+            int src = i + limbs;
+            long lo = src < 4 ? in[src] : fill;
+            long hiNext = src + 1 < 4 ? in[src + 1] : fill;
+            out[i] = bits == 0 ? lo : (lo >>> bits) | (hiNext << (64 - bits));
+        }
+        set(s, r, out[3], out[2], out[1], out[0]);
+    }
+
+    public static BigInteger toBig(long[] s, int a) {
+        byte[] b = new byte[33];
+        for (int limb = 0; limb < 4; limb++) {
+            long v = s[a + limb];
+            for (int k = 0; k < 8; k++) {
+                b[32 - limb * 8 - k] = (byte) (v >>> (8 * k));
+            }
+        }
+        return new BigInteger(b);
+    }
+
+    public static BigInteger toSignedBig(long[] s, int a) {
+        BigInteger v = toBig(s, a);
+        return s[a + 3] < 0 ? v.subtract(MOD) : v;
+    }
+
+    /** Writes v mod 2^256 (two's complement for negatives). */
+    public static void fromBig(BigInteger v, long[] s, int r) {
+        BigInteger m = v.signum() < 0 || v.bitLength() > 256 ? v.mod(MOD) : v;
+        set(s, r, m.shiftRight(192).longValue(), m.shiftRight(128).longValue(), m.shiftRight(64).longValue(), m.longValue());
+    }
+
+    /** Big-endian 32 bytes into limbs. */
+    public static void fromBytes(byte[] src, int off, long[] s, int r) {
+        for (int limb = 0; limb < 4; limb++) {
+            long v = 0;
+            int base = off + 24 - limb * 8;
+            for (int k = 0; k < 8; k++) {
+                v = (v << 8) | (src[base + k] & 0xFF);
+            }
+            s[r + limb] = v;
+        }
+    }
+
+    /** Limbs into 32 big-endian bytes. */
+    public static void toBytes(long[] s, int a, byte[] dst, int off) {
+        for (int limb = 0; limb < 4; limb++) {
+            long v = s[a + limb];
+            int base = off + 24 - limb * 8;
+            for (int k = 7; k >= 0; k--) {
+                dst[base + k] = (byte) v;
+                v >>>= 8;
+            }
+        }
+    }
+}

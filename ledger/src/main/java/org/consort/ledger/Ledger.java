@@ -1,0 +1,519 @@
+package org.consort.ledger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.consort.common.InvariantViolation;
+import org.consort.common.TxId;
+import org.consort.crypto.Identity;
+
+/**
+ * The ledger of one node: an append-only sequence of entries (seqno 1, 2, ...) in chunk
+ * files of one directory, with the Merkle tree over them and the signature entries that sign
+ * its roots. The ledger is the source of truth on disk; {@link #open} replays it.
+ *
+ * <p><b>IV uniqueness.</b> The AES-GCM IV of an entry is (seqno, view). Within one view the
+ * primary gives each seqno to one entry only; a seqno is reused only after a rollback
+ * ({@link #truncate}), and the replacement comes from a higher view. This class enforces it:
+ * an entry with a private part at a seqno that was truncated away must have a view above
+ * every truncated entry, and after {@link #open} such entries must have a view above every
+ * view in the files (unflushed entries lost in a crash may have used the last view).
+ *
+ * <p><b>Threads.</b> One writer thread appends, truncates and flushes, in seqno order. All
+ * methods are synchronized, so readers ({@link #receipt}, {@link #lastSignature},
+ * {@link #entry}) may run on other threads.
+ */
+public final class Ledger implements AutoCloseable {
+    private final Path dir;
+    private final LedgerConfig config;
+    private final LedgerSecrets secrets;
+    private final MerkleTree tree = new MerkleTree();
+    private final List<ChunkFiles.Chunk> chunks = new ArrayList<>();
+    private long[] offsets = new long[1024];
+    private long[] signatureSeqnos = new long[64];
+    private int signatureCount;
+    private SignaturePayload lastSignature;
+    private TxId lastTxId = new TxId(0, 0);
+    private final OpenReport openReport;
+
+    private long viewFloorAfterOpen;
+    private final boolean reopenedWithEntries;
+    private long truncatedUpToSeqno;
+    private long truncatedMaxView = -1;
+
+    private FileChannel openChannel;
+    private ByteBuffer buffer;
+    private long openChunkSize;
+    private long openFlushedSize;
+    private boolean closed;
+
+    /** What {@link #open} found: entries and signatures replayed, and any torn tail it dropped. */
+    public record OpenReport(long entries, long signatures, TxId lastTxId, Optional<String> truncatedTail) {
+    }
+
+    private Ledger(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay) throws IOException {
+        this.dir = dir;
+        this.config = config;
+        this.secrets = secrets;
+        this.buffer = ByteBuffer.allocate(config.writeBufferBytes());
+        Files.createDirectories(dir);
+        List<ChunkFiles.Chunk> found = ChunkFiles.list(dir);
+        Optional<String> torn = Optional.empty();
+        long view = 0;
+        for (ChunkFiles.Chunk c : found) {
+            ChunkFiles.ScanResult r = ChunkFiles.scan(c, view, config.maxEntryBytes(), (e, off) -> replayOne(c, e, off, replay));
+            view = r.lastView();
+            if (r.tornTail().isPresent()) {
+                torn = r.tornTail();
+                if (r.validLength() < ChunkFiles.FILE_HEADER_LENGTH) {
+                    Files.delete(c.path());
+                    fsyncDir();
+                    continue;
+                }
+                try (FileChannel ch = FileChannel.open(c.path(), StandardOpenOption.WRITE)) {
+                    ch.truncate(r.validLength());
+                    ch.force(true);
+                }
+            }
+            if (r.lastSeqno() < c.first()) {
+                // An open chunk with a header and no entries: keep it open for the next append.
+                chunks.add(c);
+            } else {
+                chunks.add(c.open() ? c : new ChunkFiles.Chunk(c.path(), c.first(), r.lastSeqno(), false));
+            }
+        }
+        ChunkFiles.Chunk last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
+        if (last != null && last.open()) {
+            openChannel = FileChannel.open(last.path(), StandardOpenOption.WRITE, StandardOpenOption.READ);
+            openChunkSize = openChannel.size();
+            openFlushedSize = openChunkSize;
+            openChannel.position(openChunkSize);
+        }
+        viewFloorAfterOpen = view;
+        reopenedWithEntries = lastTxId.seqno() > 0 || torn.isPresent();
+        openReport = new OpenReport(lastTxId.seqno(), signatureCount, lastTxId, torn);
+    }
+
+    /**
+     * Opens (creating if needed) the ledger in {@code dir}, replaying every entry in order to
+     * {@code replay} (may be null) with private parts decrypted. A torn last entry of the open
+     * chunk is truncated and reported in {@link #openReport()}; other damage throws
+     * {@link LedgerCorruptException} naming the file and seqno. Signature entries are checked
+     * against the recomputed Merkle root while replaying.
+     */
+    public static Ledger open(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay) throws IOException {
+        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), replay);
+    }
+
+    private void replayOne(ChunkFiles.Chunk c, LedgerEntry e, long offset, Consumer<ReplayedEntry> replay) {
+        if (e.kind() == EntryKind.SIGNATURE) {
+            SignaturePayload p;
+            try {
+                p = SignaturePayload.decode(e.publicPart());
+            } catch (IllegalArgumentException ex) {
+                throw new LedgerCorruptException(c.path(), e.txId().seqno(), "signature entry: " + ex.getMessage());
+            }
+            if (!p.txId().equals(e.txId()) || p.treeSize() != tree.size() || !Arrays.equals(p.root(), tree.root())) {
+                throw new LedgerCorruptException(c.path(), e.txId().seqno(), "signature entry does not sign the Merkle root of the entries before it");
+            }
+            addSignature(e.txId().seqno(), p);
+        }
+        byte[] priv = new byte[0];
+        if (replay != null) {
+            try {
+                priv = e.decryptPrivate(secrets);
+            } catch (RuntimeException ex) {
+                throw new LedgerCorruptException(c.path(), e.txId().seqno(), "private part cannot be decrypted: " + ex.getMessage());
+            }
+        }
+        record(e, offset);
+        if (replay != null) {
+            replay.accept(new ReplayedEntry(e.txId(), e.kind(), e.publicPart(), priv, e.claimsDigest()));
+        }
+    }
+
+    public OpenReport openReport() {
+        return openReport;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** TxId of the last entry (0.0 when empty). */
+    public synchronized TxId lastTxId() {
+        return lastTxId;
+    }
+
+    public synchronized long lastSeqno() {
+        return lastTxId.seqno();
+    }
+
+    /** Current Merkle root over every entry. */
+    public synchronized byte[] root() {
+        return tree.root();
+    }
+
+    /** Appends a write set with zero claims digest. */
+    public AppendResult append(TxId txId, byte[] publicPart, byte[] privatePart) {
+        return append(txId, publicPart, privatePart, LedgerEntry.ZERO_DIGEST);
+    }
+
+    /** Appends a write set: {@code txId.seqno} must be the next seqno and its view not below the last. */
+    public synchronized AppendResult append(TxId txId, byte[] publicPart, byte[] privatePart, byte[] claimsDigest) {
+        checkNext(txId);
+        if (privatePart.length > 0) {
+            checkIvFresh(txId);
+        }
+        return write(LedgerEntry.create(txId, EntryKind.WRITE_SET, publicPart, privatePart, claimsDigest, secrets));
+    }
+
+    /** Appends an entry serialized by another node (a follower's path); it is parsed and checked first. */
+    public synchronized AppendResult appendSerialized(byte[] serialized) {
+        if (serialized.length > config.maxEntryBytes()) {
+            throw new IllegalArgumentException("entry of " + serialized.length + " bytes exceeds maxEntryBytes " + config.maxEntryBytes());
+        }
+        LedgerEntry e = LedgerEntry.parse(serialized);
+        checkNext(e.txId());
+        if (e.kind() == EntryKind.SIGNATURE) {
+            SignaturePayload p = SignaturePayload.decode(e.publicPart());
+            InvariantViolation.check(p.treeSize() == tree.size() && Arrays.equals(p.root(), tree.root()),
+                    "replicated signature at " + e.txId() + " does not sign this ledger's Merkle root: the ledgers diverged");
+            return writeSignature(e, p);
+        }
+        return write(e);
+    }
+
+    /**
+     * Appends a signature entry at {@code txId} signing the root of every entry before it with
+     * the node's key. Closes the open chunk afterwards once it has reached the chunk size.
+     */
+    public synchronized AppendResult appendSignature(TxId txId, Identity node) {
+        checkNext(txId);
+        SignaturePayload p = SignaturePayload.sign(txId, tree.size(), tree.root(), node, config.clock().instant());
+        LedgerEntry e = LedgerEntry.create(txId, EntryKind.SIGNATURE, p.encode(), new byte[0], LedgerEntry.ZERO_DIGEST, secrets);
+        return writeSignature(e, p);
+    }
+
+    private AppendResult writeSignature(LedgerEntry e, SignaturePayload p) {
+        AppendResult r = write(e);
+        addSignature(e.txId().seqno(), p);
+        if (openChunkSize >= config.chunkSizeBytes()) {
+            closeOpenChunk();
+        }
+        return r;
+    }
+
+    /** The most recent signature, if any. */
+    public synchronized Optional<SignaturePayload> lastSignature() {
+        return Optional.ofNullable(lastSignature);
+    }
+
+    /** Writes buffered entries to the file and, when {@code fsync}, forces them to disk. */
+    public synchronized void flush(boolean fsync) {
+        checkOpen();
+        try {
+            flushBuffer();
+            if (fsync && openChannel != null) {
+                openChannel.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot flush ledger in " + dir, e);
+        }
+    }
+
+    /**
+     * Rolls back to {@code seqno}: entries after it are removed from the files, the tree and
+     * the index. Callers must never truncate entries that are committed.
+     */
+    public synchronized void truncate(long seqno) {
+        checkOpen();
+        if (seqno < 0 || seqno > lastTxId.seqno()) {
+            throw new IllegalArgumentException("cannot truncate to " + seqno + ": ledger ends at " + lastTxId.seqno());
+        }
+        if (seqno == lastTxId.seqno()) {
+            return;
+        }
+        try {
+            flushBuffer();
+            truncatedMaxView = Math.max(truncatedMaxView, lastTxId.view());
+            truncatedUpToSeqno = Math.max(truncatedUpToSeqno, lastTxId.seqno());
+            if (openChannel != null) {
+                openChannel.close();
+                openChannel = null;
+            }
+            while (!chunks.isEmpty() && chunks.get(chunks.size() - 1).first() > seqno) {
+                Files.delete(chunks.remove(chunks.size() - 1).path());
+            }
+            if (!chunks.isEmpty()) {
+                ChunkFiles.Chunk c = chunks.remove(chunks.size() - 1);
+                boolean ends = !c.open() && c.last() == seqno;
+                if (ends) {
+                    chunks.add(c);
+                } else {
+                    Path openPath = dir.resolve(ChunkFiles.openName(c.first()));
+                    if (!c.open()) {
+                        Files.move(c.path(), openPath, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    openChannel = FileChannel.open(openPath, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                    long cut = offsets[(int) seqno]; // offset of seqno + 1
+                    openChannel.truncate(cut);
+                    openChannel.force(true);
+                    openChannel.position(cut);
+                    openChunkSize = cut;
+                    openFlushedSize = cut;
+                    chunks.add(new ChunkFiles.Chunk(openPath, c.first(), -1, true));
+                }
+            }
+            fsyncDir();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot truncate ledger in " + dir + " to " + seqno, e);
+        }
+        tree.truncate(seqno);
+        while (signatureCount > 0 && signatureSeqnos[signatureCount - 1] > seqno) {
+            signatureCount--;
+        }
+        lastSignature = signatureCount == 0 ? null : readSignature(signatureSeqnos[signatureCount - 1]);
+        lastTxId = seqno == 0 ? new TxId(0, 0) : readEntry(seqno).txId();
+    }
+
+    /** The entry at {@code seqno}, read from disk. */
+    public synchronized Optional<LedgerEntry> entry(long seqno) {
+        if (seqno < 1 || seqno > lastTxId.seqno()) {
+            return Optional.empty();
+        }
+        return Optional.of(readEntry(seqno));
+    }
+
+    /** The Merkle leaf of {@code seqno}'s entry as stored in the tree (leaf hash). */
+    synchronized byte[] leafHash(long seqno) {
+        return tree.leafHashAt(seqno - 1);
+    }
+
+    /**
+     * A receipt for the entry at {@code seqno}: empty until a signature entry covers it (the
+     * first signature with a higher seqno is used).
+     */
+    public synchronized Optional<Receipt> receipt(long seqno) {
+        if (seqno < 1 || seqno > lastTxId.seqno()) {
+            return Optional.empty();
+        }
+        int lo = 0;
+        int hi = signatureCount;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (signatureSeqnos[mid] > seqno) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if (lo == signatureCount) {
+            return Optional.empty();
+        }
+        SignaturePayload sig = readSignature(signatureSeqnos[lo]);
+        LedgerEntry e = readEntry(seqno);
+        String ce = CommitEvidence.of(secrets, e.secretVersion(), e.txId());
+        InvariantViolation.check(Arrays.equals(CommitEvidence.digest(ce), e.commitEvidenceDigest()),
+                "commit evidence of " + e.txId() + " does not match its stored digest: wrong ledger secret?");
+        MerkleProof proof = tree.inclusionProof(seqno - 1, sig.treeSize());
+        return Optional.of(new Receipt(e.txId(), e.writeSetDigest(), ce, e.claimsDigest(), proof, sig));
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        flushBuffer();
+        if (openChannel != null) {
+            openChannel.force(false);
+            openChannel.close();
+            openChannel = null;
+        }
+        closed = true;
+    }
+
+    // ---- internals ----
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("ledger in " + dir + " is closed");
+        }
+    }
+
+    private void checkNext(TxId txId) {
+        checkOpen();
+        if (txId.seqno() != lastTxId.seqno() + 1) {
+            throw new IllegalArgumentException("next ledger seqno is " + (lastTxId.seqno() + 1) + ", not " + txId.seqno());
+        }
+        if (txId.view() < lastTxId.view()) {
+            throw new IllegalArgumentException("view " + txId.view() + " is below the ledger's last view " + lastTxId.view());
+        }
+    }
+
+    private void checkIvFresh(TxId txId) {
+        if (reopenedWithEntries && txId.view() <= viewFloorAfterOpen) {
+            throw new IllegalStateException("after reopening, entries with private parts must use a view above "
+                    + viewFloorAfterOpen + " so that no AES-GCM IV (seqno, view) is reused");
+        }
+        if (txId.seqno() <= truncatedUpToSeqno && txId.view() <= truncatedMaxView) {
+            throw new IllegalStateException("seqno " + txId.seqno() + " was rolled back; its replacement needs a view above "
+                    + truncatedMaxView + " so that no AES-GCM IV (seqno, view) is reused");
+        }
+    }
+
+    private AppendResult write(LedgerEntry e) {
+        if (e.size() > config.maxEntryBytes()) {
+            throw new IllegalArgumentException("entry of " + e.size() + " bytes exceeds maxEntryBytes " + config.maxEntryBytes());
+        }
+        try {
+            if (openChannel == null) {
+                startChunk(e.txId().seqno());
+            }
+            byte[] bytes = e.bytes();
+            long offset = openChunkSize;
+            if (bytes.length > buffer.remaining()) {
+                flushBuffer();
+            }
+            if (bytes.length > buffer.capacity()) {
+                writeFully(ByteBuffer.wrap(bytes));
+                openFlushedSize += bytes.length;
+            } else {
+                buffer.put(bytes);
+            }
+            openChunkSize += bytes.length;
+            record(e, offset);
+            return new AppendResult(e.txId(), e.leaf(), bytes);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot append to ledger in " + dir, ex);
+        }
+    }
+
+    private void record(LedgerEntry e, long offset) {
+        long seqno = e.txId().seqno();
+        if (seqno > offsets.length) {
+            offsets = Arrays.copyOf(offsets, Math.max(offsets.length * 2, (int) seqno));
+        }
+        offsets[(int) (seqno - 1)] = offset;
+        tree.append(e.leaf());
+        lastTxId = e.txId();
+    }
+
+    private void addSignature(long seqno, SignaturePayload p) {
+        if (signatureCount == signatureSeqnos.length) {
+            signatureSeqnos = Arrays.copyOf(signatureSeqnos, signatureCount * 2);
+        }
+        signatureSeqnos[signatureCount++] = seqno;
+        lastSignature = p;
+    }
+
+    private void startChunk(long first) throws IOException {
+        Path p = dir.resolve(ChunkFiles.openName(first));
+        openChannel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        fsyncDir();
+        chunks.add(new ChunkFiles.Chunk(p, first, -1, true));
+        buffer.clear();
+        buffer.put(ChunkFiles.header(first));
+        openChunkSize = ChunkFiles.FILE_HEADER_LENGTH;
+        openFlushedSize = 0;
+    }
+
+    private void closeOpenChunk() {
+        try {
+            flushBuffer();
+            openChannel.force(true);
+            openChannel.close();
+            openChannel = null;
+            ChunkFiles.Chunk c = chunks.remove(chunks.size() - 1);
+            Path target = dir.resolve(ChunkFiles.committedName(c.first(), lastTxId.seqno()));
+            Files.move(c.path(), target, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDir();
+            chunks.add(new ChunkFiles.Chunk(target, c.first(), lastTxId.seqno(), false));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close ledger chunk in " + dir, e);
+        }
+    }
+
+    private void flushBuffer() throws IOException {
+        if (openChannel != null && buffer.position() > 0) {
+            buffer.flip();
+            int n = buffer.remaining();
+            writeFully(buffer);
+            openFlushedSize += n;
+            buffer.clear();
+        }
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            openChannel.write(b);
+        }
+    }
+
+    private void fsyncDir() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open or sync a directory; the rename itself is still atomic.
+        }
+    }
+
+    private SignaturePayload readSignature(long seqno) {
+        return SignaturePayload.decode(readEntry(seqno).publicPart());
+    }
+
+    private LedgerEntry readEntry(long seqno) {
+        ChunkFiles.Chunk c = chunkOf(seqno);
+        long offset = offsets[(int) (seqno - 1)];
+        try {
+            if (c.open() && offset + 4 > openFlushedSize) {
+                flushBuffer();
+            }
+            try (FileChannel ch = c.open() ? null : FileChannel.open(c.path(), StandardOpenOption.READ)) {
+                FileChannel src = c.open() ? openChannel : ch;
+                ByteBuffer len = ByteBuffer.allocate(4);
+                readFully(src, len, offset);
+                int total = len.getInt(0) + 4;
+                ByteBuffer all = ByteBuffer.allocate(total);
+                readFully(src, all, offset);
+                LedgerEntry e = LedgerEntry.parse(all.array());
+                InvariantViolation.check(e.txId().seqno() == seqno, "ledger index points at seqno " + e.txId().seqno() + " for " + seqno);
+                return e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read seqno " + seqno + " from " + c.path(), e);
+        } catch (LedgerEntry.MalformedEntryException e) {
+            throw new LedgerCorruptException(c.path(), seqno, e.getMessage());
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int n = ch.read(b, pos + b.position());
+            if (n < 0) {
+                throw new java.io.EOFException("unexpected end of ledger file");
+            }
+        }
+    }
+
+    private ChunkFiles.Chunk chunkOf(long seqno) {
+        for (int i = chunks.size() - 1; i >= 0; i--) {
+            if (chunks.get(i).first() <= seqno) {
+                return chunks.get(i);
+            }
+        }
+        throw new IllegalStateException("no chunk holds seqno " + seqno);
+    }
+}

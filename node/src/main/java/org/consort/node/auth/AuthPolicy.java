@@ -1,0 +1,16 @@
+package org.consort.node.auth;
+
+/**
+ * Who may call an endpoint. Each endpoint declares exactly one; there is no default, so a
+ * new endpoint cannot be public by omission.
+ */
+public enum AuthPolicy {
+    /** Anyone who can reach the node (TLS still required). */
+    NO_AUTH,
+    /** A TLS client certificate registered as a user by governance. */
+    USER_CERT,
+    /** A TLS client certificate registered as a member by governance. */
+    MEMBER_CERT,
+    /** A registered user or member certificate. */
+    USER_OR_MEMBER_CERT
+}

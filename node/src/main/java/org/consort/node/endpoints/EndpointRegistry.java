@@ -1,0 +1,191 @@
+package org.consort.node.endpoints;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.consort.node.auth.AuthPolicy;
+import org.consort.node.http.Json;
+
+/**
+ * All endpoints of a node, by path and method. Registration happens at start-up on one
+ * thread; after {@link #freeze()} the registry is read-only and safe to share.
+ */
+public final class EndpointRegistry {
+
+    /** Result of looking up a request. */
+    public sealed interface Lookup permits Found, NotFound, MethodNotAllowed {
+    }
+
+    public record Found(Endpoint endpoint) implements Lookup {
+    }
+
+    public record NotFound() implements Lookup {
+    }
+
+    public record MethodNotAllowed(Set<String> allowed) implements Lookup {
+    }
+
+    private final Map<String, Map<String, Endpoint>> byPath = new TreeMap<>();
+    private boolean frozen;
+
+    public Builder get(String path, AuthPolicy auth) {
+        return new Builder("GET", path, auth);
+    }
+
+    public Builder post(String path, AuthPolicy auth) {
+        return new Builder("POST", path, auth);
+    }
+
+    public Builder delete(String path, AuthPolicy auth) {
+        return new Builder("DELETE", path, auth);
+    }
+
+    public Builder put(String path, AuthPolicy auth) {
+        return new Builder("PUT", path, auth);
+    }
+
+    public void freeze() {
+        frozen = true;
+    }
+
+    private void register(Endpoint e) {
+        if (frozen) {
+            throw new IllegalStateException("endpoint registry is frozen");
+        }
+        if (!e.path().startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/': " + e.path());
+        }
+        Map<String, Endpoint> methods = byPath.computeIfAbsent(e.path(), p -> new TreeMap<>());
+        if (methods.putIfAbsent(e.method(), e) != null) {
+            throw new IllegalArgumentException("duplicate endpoint " + e.method() + " " + e.path());
+        }
+    }
+
+    public Lookup find(String method, String path) {
+        Map<String, Endpoint> methods = byPath.get(path);
+        if (methods == null) {
+            return new NotFound();
+        }
+        Endpoint e = methods.get(method);
+        if (e == null) {
+            return new MethodNotAllowed(Collections.unmodifiableSet(new TreeSet<>(methods.keySet())));
+        }
+        return new Found(e);
+    }
+
+    public List<Endpoint> endpoints() {
+        List<Endpoint> all = new ArrayList<>();
+        byPath.values().forEach(m -> all.addAll(m.values()));
+        return all;
+    }
+
+    /** An OpenAPI 3.0 document of the endpoints whose path starts with {@code prefix}. */
+    public ObjectNode openApi(String prefix, String title, String version) {
+        ObjectNode doc = Json.object();
+        doc.put("openapi", "3.0.3");
+        doc.putObject("info").put("title", title).put("version", version);
+        ObjectNode schemes = doc.putObject("components").putObject("securitySchemes");
+        schemes.putObject("user_cert").put("type", "mutualTLS")
+                .put("description", "TLS client certificate registered as a user");
+        schemes.putObject("member_cert").put("type", "mutualTLS")
+                .put("description", "TLS client certificate registered as a member");
+        ObjectNode paths = doc.putObject("paths");
+        for (Endpoint e : endpoints()) {
+            if (!e.path().startsWith(prefix)) {
+                continue;
+            }
+            ObjectNode pathItem = paths.has(e.path()) ? (ObjectNode) paths.get(e.path()) : paths.putObject(e.path());
+            ObjectNode op = pathItem.putObject(e.method().toLowerCase(java.util.Locale.ROOT));
+            op.put("summary", e.summary());
+            op.put("operationId", e.method() + " " + e.path());
+            op.put("x-consort-mode", e.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            ArrayNode security = op.putArray("security");
+            switch (e.auth()) {
+                case NO_AUTH -> { }
+                case USER_CERT -> security.addObject().putArray("user_cert");
+                case MEMBER_CERT -> security.addObject().putArray("member_cert");
+                case USER_OR_MEMBER_CERT -> {
+                    security.addObject().putArray("user_cert");
+                    security.addObject().putArray("member_cert");
+                }
+            }
+            if (!e.queryParameters().isEmpty()) {
+                ArrayNode params = op.putArray("parameters");
+                for (Endpoint.Parameter p : e.queryParameters()) {
+                    ObjectNode pn = params.addObject();
+                    pn.put("name", p.name()).put("in", "query").put("required", p.required())
+                            .put("description", p.description());
+                    pn.putObject("schema").put("type", "string");
+                }
+            }
+            if (e.takesJsonBody()) {
+                op.putObject("requestBody").put("required", true).putObject("content")
+                        .putObject("application/json").putObject("schema").put("type", "object");
+            }
+            ObjectNode responses = op.putObject("responses");
+            ObjectNode ok = responses.putObject("200").put("description", "Success");
+            ok.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+            if (e.mode() == Mode.READ_WRITE) {
+                ok.putObject("headers").putObject("x-consort-transaction-id")
+                        .put("description", "TxID (view.seqno) of the transaction").putObject("schema").put("type", "string");
+            }
+            responses.putObject("default").put("description", "Error: {\"error\": {\"code\", \"message\"}}");
+        }
+        return doc;
+    }
+
+    /** Declares one endpoint; finish with one of the handler methods, which registers it. */
+    public final class Builder {
+        private final String method;
+        private final String path;
+        private final AuthPolicy auth;
+        private String summary = "";
+        private final List<Endpoint.Parameter> params = new ArrayList<>();
+        private boolean jsonBody;
+
+        private Builder(String method, String path, AuthPolicy auth) {
+            this.method = method;
+            this.path = path;
+            this.auth = auth;
+        }
+
+        public Builder summary(String text) {
+            this.summary = text;
+            return this;
+        }
+
+        public Builder query(String name, String description, boolean required) {
+            params.add(new Endpoint.Parameter(name, description, required));
+            return this;
+        }
+
+        public Builder jsonBody() {
+            this.jsonBody = true;
+            return this;
+        }
+
+        public Endpoint readOnly(Handlers.ReadOnly handler) {
+            return done(Mode.READ_ONLY, handler);
+        }
+
+        public Endpoint readWrite(Handlers.ReadWrite handler) {
+            return done(Mode.READ_WRITE, handler);
+        }
+
+        public Endpoint noStore(Handlers.NoStore handler) {
+            return done(Mode.NO_STORE, handler);
+        }
+
+        private Endpoint done(Mode mode, Object handler) {
+            Endpoint e = new Endpoint(method, path, auth, mode, summary, params, jsonBody, handler);
+            register(e);
+            return e;
+        }
+    }
+}

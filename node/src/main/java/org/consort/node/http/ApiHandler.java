@@ -1,0 +1,185 @@
+package org.consort.node.http;
+
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.Map;
+import org.consort.node.Limits;
+import org.consort.node.auth.Authenticator;
+import org.consort.node.auth.Caller;
+import org.consort.node.endpoints.Endpoint;
+import org.consort.node.endpoints.EndpointRegistry;
+import org.consort.node.endpoints.RequestContext;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns HTTP requests into endpoint calls: lookup (404/405), body bound (413), authentication
+ * (401/403), then the endpoint runner; errors become JSON bodies, never stack traces.
+ * Runs on Jetty's worker threads (blocking style); holds no per-request state.
+ */
+public final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    public static final String TX_ID_HEADER = "x-consort-transaction-id";
+    /** An oversized body is read and dropped up to this many times the body limit before the 413. */
+    public static final int OVERSIZED_DRAIN_FACTOR = 16;
+
+    /** Runs an endpoint; implemented by the node's transaction engine. */
+    public interface EndpointRunner {
+        /** The response body (null for none); may set status and headers on {@code ctx}. */
+        Object run(Endpoint endpoint, RequestContext ctx);
+    }
+
+    /** Observes each request's outcome (metrics). */
+    public interface RequestObserver {
+        void observe(String method, String path, int status, long nanos);
+    }
+
+    private final EndpointRegistry registry;
+    private final Authenticator authenticator;
+    private final EndpointRunner runner;
+    private final Limits limits;
+    private final RequestObserver observer;
+
+    public ApiHandler(EndpointRegistry registry, Authenticator authenticator, EndpointRunner runner, Limits limits,
+            RequestObserver observer) {
+        this.registry = registry;
+        this.authenticator = authenticator;
+        this.runner = runner;
+        this.limits = limits;
+        this.observer = observer;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        long start = System.nanoTime();
+        String method = request.getMethod();
+        String path = request.getHttpURI().getDecodedPath();
+        String metricPath = "unknown";
+        int status;
+        byte[] body;
+        Map<String, String> headers = Map.of();
+        try {
+            EndpointRegistry.Lookup lookup = registry.find(method, path == null ? "" : path);
+            switch (lookup) {
+                case EndpointRegistry.NotFound nf -> throw new HttpError(404, "ResourceNotFound",
+                        "no endpoint at " + abbreviate(path));
+                case EndpointRegistry.MethodNotAllowed mna -> {
+                    response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", mna.allowed()));
+                    throw new HttpError(405, "MethodNotAllowed",
+                            method + " is not allowed on " + path + "; allowed: " + String.join(", ", mna.allowed()));
+                }
+                case EndpointRegistry.Found found -> {
+                    Endpoint endpoint = found.endpoint();
+                    metricPath = endpoint.path();
+                    Caller caller = authenticator.authenticate(endpoint.auth(), peerCertificates(request));
+                    byte[] requestBody = readBody(request);
+                    RequestContext ctx = new RequestContext(caller, query(request), requestBody);
+                    Object result = runner.run(endpoint, ctx);
+                    status = ctx.status();
+                    headers = ctx.responseHeaders();
+                    body = result == null ? new byte[0] : result instanceof byte[] b ? b : Json.bytes(result);
+                }
+            }
+        } catch (HttpError e) {
+            status = e.status();
+            if (e.retryAfterSeconds() != null) {
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+            }
+            body = errorBody(e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("internal error serving {} {}", method, path, e);
+            status = 500;
+            body = errorBody("InternalError", "the node could not serve this request; see the node log");
+        }
+        response.setStatus(status);
+        headers.forEach((k, v) -> response.getHeaders().put(k, v));
+        if (body.length > 0 && !response.getHeaders().contains(HttpHeader.CONTENT_TYPE)) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        observer.observe(method, metricPath, status, System.nanoTime() - start);
+        response.write(true, ByteBuffer.wrap(body), callback);
+        return true;
+    }
+
+    static byte[] errorBody(String code, String message) {
+        var root = Json.object();
+        root.putObject("error").put("code", code).put("message", message);
+        return Json.bytes(root);
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= 128 ? s : s.substring(0, 128) + "...";
+    }
+
+    private static X509Certificate[] peerCertificates(Request request) {
+        Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+        if (data instanceof EndPoint.SslSessionData ssl) {
+            return ssl.peerCertificates();
+        }
+        return null;
+    }
+
+    private byte[] readBody(Request request) {
+        long declared = request.getLength();
+        int max = limits.requestBodyBytesMax();
+        long drainMax = (long) max * OVERSIZED_DRAIN_FACTOR;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            if (declared > max) {
+                // Read and drop what the client sends (within a bound) so that it sees the 413
+                // instead of a reset connection; beyond the bound the connection is just closed.
+                if (declared <= drainMax) {
+                    in.skipNBytes(declared);
+                }
+                throw tooLarge(max);
+            }
+            byte[] data = in.readNBytes(max + 1);
+            if (data.length > max) {
+                long skipped = 0;
+                while (skipped < drainMax && in.skip(Math.min(65536, drainMax - skipped)) > 0) {
+                    skipped += 65536;
+                }
+                throw tooLarge(max);
+            }
+            return data;
+        } catch (java.io.IOException e) {
+            throw new HttpError(400, "InvalidInput", "could not read the request body");
+        }
+    }
+
+    private static HttpError tooLarge(int max) {
+        return new HttpError(413, "RequestTooLarge", "request body exceeds the limit of " + max + " bytes");
+    }
+
+    private static Map<String, String> query(Request request) {
+        Fields fields = Request.extractQueryParameters(request);
+        Map<String, String> map = new HashMap<>();
+        for (Fields.Field f : fields) {
+            if (f.getValues().size() > 1) {
+                throw HttpError.badRequest("query parameter '" + f.getName() + "' is given more than once");
+            }
+            map.put(f.getName(), f.getValue());
+        }
+        return map;
+    }
+
+    @SuppressWarnings("unused")
+    private static String header(Request r, String name) {
+        HttpField f = r.getHeaders().getField(name);
+        return f == null ? null : f.getValue();
+    }
+}

@@ -1,0 +1,83 @@
+package org.consort.node.tx;
+
+import org.consort.common.TxId;
+import org.consort.kv.CommitResult;
+import org.consort.kv.ReadTx;
+import org.consort.kv.Store;
+import org.consort.kv.WriteTx;
+import org.consort.node.Limits;
+import org.consort.node.endpoints.Endpoint;
+import org.consort.node.endpoints.Handlers;
+import org.consort.node.endpoints.RequestContext;
+import org.consort.node.http.ApiHandler;
+import org.consort.node.http.HttpError;
+import org.consort.node.replication.Replicator;
+
+/**
+ * Runs endpoints against the store: read-only ones on a snapshot, read-write ones as
+ * optimistic transactions that are retried on conflict and, once committed locally, handed to
+ * the replicator in version order. Thread-safe; called from HTTP worker threads.
+ */
+public final class TxEngine implements ApiHandler.EndpointRunner {
+    private final Store store;
+    private final Replicator replicator;
+    private final ViewHistory views;
+    private final Limits limits;
+
+    public TxEngine(Store store, Replicator replicator, ViewHistory views, Limits limits) {
+        this.store = store;
+        this.replicator = replicator;
+        this.views = views;
+        this.limits = limits;
+    }
+
+    @Override
+    public Object run(Endpoint endpoint, RequestContext ctx) {
+        return switch (endpoint.mode()) {
+            case NO_STORE -> ((Handlers.NoStore) endpoint.handler()).handle(ctx);
+            case READ_ONLY -> {
+                ReadTx tx = store.readTx();
+                yield ((Handlers.ReadOnly) endpoint.handler()).handle(ctx, tx);
+            }
+            case READ_WRITE -> write((Handlers.ReadWrite) endpoint.handler(), ctx);
+        };
+    }
+
+    private Object write(Handlers.ReadWrite handler, RequestContext ctx) {
+        if (!replicator.isPrimary()) {
+            throw new HttpError(503, "NotPrimary", "this node cannot accept writes now; retry shortly", 1L);
+        }
+        if (!replicator.tryReserve()) {
+            throw new HttpError(503, "Busy", "too many transactions are waiting for the ledger; retry shortly", 1L);
+        }
+        boolean reserved = true;
+        try {
+            for (int attempt = 1; attempt <= limits.writeAttemptsMax(); attempt++) {
+                ctx.resetResponseForRetry();
+                WriteTx tx = store.writeTx();
+                Object body = handler.handle(ctx, tx);
+                if (ctx.status() >= 300) {
+                    return body; // the handler answered an error: nothing is written
+                }
+                if (!tx.hasWrites()) {
+                    long seqno = tx.snapshotVersion();
+                    ctx.header(ApiHandler.TX_ID_HEADER, new TxId(Math.max(views.viewOf(seqno), 0), seqno).toString());
+                    return body;
+                }
+                long view = replicator.view();
+                CommitResult result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
+                if (result instanceof CommitResult.Committed committed) {
+                    reserved = false; // consumed by append
+                    ctx.header(ApiHandler.TX_ID_HEADER, new TxId(view, committed.version()).toString());
+                    return body;
+                }
+            }
+            throw new HttpError(409, "TransactionConflict", "the transaction conflicted with concurrent ones "
+                    + limits.writeAttemptsMax() + " times; retry");
+        } finally {
+            if (reserved) {
+                replicator.release();
+            }
+        }
+    }
+}
