@@ -75,9 +75,14 @@ public final class LedgerCommand implements Runnable {
             double secs = r.elapsed().toNanos() / 1e9;
             out.printf(Locale.ROOT, "ledger %s: %d chunk files, %d entries and %d signatures checked in %.3f s (%.0f entries/s)%n",
                     dir, r.chunkFiles(), r.entriesChecked(), r.signaturesChecked(), secs, r.entriesPerSecond());
-            out.printf(Locale.ROOT, "last signed transaction: %s; unsigned trailing entries: %d%n", r.lastSignedTxId(),
-                    r.unsignedTrailingEntries());
+            out.printf(Locale.ROOT, "last signature: %s; unsigned trailing entries: %d%n",
+                    r.signaturesChecked() == 0 ? "none" : r.lastSignedTxId().toString(), r.unsignedTrailingEntries());
             r.tornTail().ifPresent(t -> out.println("torn tail (not an error; a node truncates it on start): " + t));
+            if (r.chunkFiles() == 0) {
+                out.println("no ledger chunk files (ledger_*.committed, ledger_*.open) in " + dir);
+                out.flush();
+                return 1;
+            }
             if (r.firstBadEntry().isPresent()) {
                 out.println("first bad entry: " + r.firstBadEntry().get());
                 out.flush();

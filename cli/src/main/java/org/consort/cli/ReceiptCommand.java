@@ -40,12 +40,13 @@ public final class ReceiptCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "FILE", description = "Receipt file: JSON, or COSE_Sign1 (CBOR).")
-        Path file;
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "Receipt files: JSON, or COSE_Sign1 (CBOR).")
+        java.util.List<Path> files;
 
         @Option(names = "--service-cert", required = true, paramLabel = "FILE", description = "Service certificate (PEM).")
         Path serviceCert;
 
+        /** Exit code: 0 when every receipt verifies, 1 when one does not, 2 when a file cannot be read. */
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
@@ -54,6 +55,17 @@ public final class ReceiptCommand implements Runnable {
             if (cert == null) {
                 return 2;
             }
+            int worst = 0;
+            for (Path file : files) {
+                worst = Math.max(worst, verifyOne(file, cert, out, err));
+            }
+            out.flush();
+            err.flush();
+            return worst;
+        }
+
+        private static int verifyOne(Path file, X509Certificate cert, PrintWriter out, PrintWriter err) throws IOException {
+            String prefix = file + ": ";
             byte[] bytes;
             try {
                 if (Files.size(file) > MAX_RECEIPT_BYTES) {
@@ -67,13 +79,12 @@ public final class ReceiptCommand implements Runnable {
             }
             try {
                 ReceiptVerifier.Verified v = ReceiptVerifier.verify(bytes, cert);
-                out.println("receipt OK (" + v.format() + "): transaction " + v.txId() + " signed by node " + v.nodeId()
-                        + (v.signatureTxId() == null ? "" : " at " + v.signatureTxId()) + ", root " + Hex.encode(v.root()));
-                out.flush();
+                out.println(prefix + "receipt OK (" + v.format() + "): transaction " + v.txId() + " signed by node "
+                        + v.nodeId() + (v.signatureTxId() == null ? "" : " at " + v.signatureTxId()) + ", root "
+                        + Hex.encode(v.root()));
                 return 0;
             } catch (ReceiptVerifier.ReceiptVerificationException e) {
-                out.println("receipt INVALID: " + e.getMessage());
-                out.flush();
+                out.println(prefix + "receipt INVALID: " + e.getMessage());
                 return 1;
             }
         }

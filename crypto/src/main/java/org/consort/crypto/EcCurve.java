@@ -4,7 +4,6 @@ import java.security.InvalidAlgorithmParameterException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.interfaces.ECKey;
 import java.security.spec.ECGenParameterSpec;
@@ -92,10 +91,5 @@ public enum EcCurve {
             }
         }
         throw new IllegalArgumentException("unsupported COSE algorithm " + alg + " (expected ES256 = -7 or ES384 = -35)");
-    }
-
-    /** Convenience: the curve of a public key. */
-    public static EcCurve ofPublicKey(PublicKey key) {
-        return of(key);
     }
 }

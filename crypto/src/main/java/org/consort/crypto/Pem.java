@@ -57,7 +57,8 @@ public final class Pem {
                     return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
                 }
             }
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            // BouncyCastle reports bad base64 or DER with unchecked exceptions too.
             throw new IllegalArgumentException("cannot read EC private key from PEM: " + e.getMessage(), e);
         }
         throw new IllegalArgumentException("no private key found in PEM text");
@@ -82,7 +83,8 @@ public final class Pem {
                     out.add(certificateFromDer(h.getEncoded()));
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // BouncyCastle reports bad base64 or DER with unchecked exceptions too.
             throw new IllegalArgumentException("cannot read certificate PEM: " + e.getMessage(), e);
         }
         return out;

@@ -47,16 +47,26 @@ public final class Ledger implements AutoCloseable {
     private TxId lastTxId = new TxId(0, 0);
     private final OpenReport openReport;
 
-    private long viewFloorAfterOpen;
+    private final long viewFloorAfterOpen;
     private final boolean reopenedWithEntries;
     private long truncatedUpToSeqno;
     private long truncatedMaxView = -1;
 
+    /** Held locked while open, so two nodes can never write one directory. */
+    static final String LOCK_FILE = "consort-ledger.lock";
+    private final FileChannel lockChannel;
     private FileChannel openChannel;
-    private ByteBuffer buffer;
+    private final ByteBuffer buffer;
     private long openChunkSize;
     private long openFlushedSize;
     private boolean closed;
+    /** Receipts for recent entries all use the latest few signatures: keep them decoded. */
+    private final java.util.LinkedHashMap<Long, SignaturePayload> recentSignatures = new java.util.LinkedHashMap<>(32, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Long, SignaturePayload> eldest) {
+            return size() > 16;
+        }
+    };
 
     /** What {@link #open} found: entries and signatures replayed, and any torn tail it dropped. */
     public record OpenReport(long entries, long signatures, TxId lastTxId, Optional<String> truncatedTail) {
@@ -68,6 +78,39 @@ public final class Ledger implements AutoCloseable {
         this.secrets = secrets;
         this.buffer = ByteBuffer.allocate(config.writeBufferBytes());
         Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("ledger directory " + dir + " is already open (by this or another process)");
+        }
+        try {
+            replayAll(replay);
+        } catch (IOException | RuntimeException | Error e) {
+            lockChannel.close();
+            throw e;
+        }
+        ChunkFiles.Chunk last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
+        if (last != null && last.open()) {
+            openChannel = FileChannel.open(last.path(), StandardOpenOption.WRITE, StandardOpenOption.READ);
+            openChunkSize = openChannel.size();
+            openFlushedSize = openChunkSize;
+            openChannel.position(openChunkSize);
+        }
+        viewFloorAfterOpen = replayedMaxView;
+        reopenedWithEntries = lastTxId.seqno() > 0 || replayTorn.isPresent();
+        openReport = new OpenReport(lastTxId.seqno(), signatureCount, lastTxId, replayTorn);
+    }
+
+    private long replayedMaxView;
+    private Optional<String> replayTorn = Optional.empty();
+
+    private void replayAll(Consumer<ReplayedEntry> replay) throws IOException {
         List<ChunkFiles.Chunk> found = ChunkFiles.list(dir);
         Optional<String> torn = Optional.empty();
         long view = 0;
@@ -93,16 +136,8 @@ public final class Ledger implements AutoCloseable {
                 chunks.add(c.open() ? c : new ChunkFiles.Chunk(c.path(), c.first(), r.lastSeqno(), false));
             }
         }
-        ChunkFiles.Chunk last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
-        if (last != null && last.open()) {
-            openChannel = FileChannel.open(last.path(), StandardOpenOption.WRITE, StandardOpenOption.READ);
-            openChunkSize = openChannel.size();
-            openFlushedSize = openChunkSize;
-            openChannel.position(openChunkSize);
-        }
-        viewFloorAfterOpen = view;
-        reopenedWithEntries = lastTxId.seqno() > 0 || torn.isPresent();
-        openReport = new OpenReport(lastTxId.seqno(), signatureCount, lastTxId, torn);
+        replayedMaxView = view;
+        replayTorn = torn;
     }
 
     /**
@@ -281,6 +316,7 @@ public final class Ledger implements AutoCloseable {
             throw new UncheckedIOException("cannot truncate ledger in " + dir + " to " + seqno, e);
         }
         tree.truncate(seqno);
+        recentSignatures.keySet().removeIf(k -> k > seqno);
         while (signatureCount > 0 && signatureSeqnos[signatureCount - 1] > seqno) {
             signatureCount--;
         }
@@ -294,11 +330,6 @@ public final class Ledger implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(readEntry(seqno));
-    }
-
-    /** The Merkle leaf of {@code seqno}'s entry as stored in the tree (leaf hash). */
-    synchronized byte[] leafHash(long seqno) {
-        return tree.leafHashAt(seqno - 1);
     }
 
     /**
@@ -336,13 +367,17 @@ public final class Ledger implements AutoCloseable {
         if (closed) {
             return;
         }
-        flushBuffer();
-        if (openChannel != null) {
-            openChannel.force(false);
-            openChannel.close();
-            openChannel = null;
+        try {
+            flushBuffer();
+            if (openChannel != null) {
+                openChannel.force(false);
+                openChannel.close();
+                openChannel = null;
+            }
+        } finally {
+            closed = true;
+            lockChannel.close();
         }
-        closed = true;
     }
 
     // ---- internals ----
@@ -403,6 +438,10 @@ public final class Ledger implements AutoCloseable {
 
     private void record(LedgerEntry e, long offset) {
         long seqno = e.txId().seqno();
+        if (seqno >= Integer.MAX_VALUE - 8) {
+            // The in-memory offset index is an array; a ledger this long needs snapshots and a paged index.
+            throw new IllegalStateException("ledger index holds at most " + (Integer.MAX_VALUE - 9) + " entries");
+        }
         if (seqno > offsets.length) {
             offsets = Arrays.copyOf(offsets, Math.max(offsets.length * 2, (int) seqno));
         }
@@ -471,7 +510,12 @@ public final class Ledger implements AutoCloseable {
     }
 
     private SignaturePayload readSignature(long seqno) {
-        return SignaturePayload.decode(readEntry(seqno).publicPart());
+        SignaturePayload p = recentSignatures.get(seqno);
+        if (p == null) {
+            p = SignaturePayload.decode(readEntry(seqno).publicPart());
+            recentSignatures.put(seqno, p);
+        }
+        return p;
     }
 
     private LedgerEntry readEntry(long seqno) {

@@ -66,8 +66,9 @@ public final class LedgerSecrets {
         if (!keys.isEmpty() && keys.lastKey() >= version) {
             throw new IllegalArgumentException("ledger secret version " + version + " must be above " + keys.lastKey());
         }
-        keys.put(version, s.key());
+        // Derived key first: a reader that sees the new version in keys must find its evidence key.
         commitEvidenceKeys.put(version, Hmac.hkdfSha256(s.key(), COMMIT_EVIDENCE_INFO, 32));
+        keys.put(version, s.key());
     }
 
     /** The highest version: what new entries are encrypted with. */

@@ -60,6 +60,17 @@ public final class ReceiptVerifier {
 
     /** Detects the form (JSON starts with '{', COSE is CBOR) and verifies it. */
     public static Verified verify(byte[] receipt, X509Certificate serviceCert) {
+        try {
+            return detectAndVerify(receipt, serviceCert);
+        } catch (ReceiptVerificationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Libraries parsing hostile input may throw anything unchecked: it is still just a bad receipt.
+            throw fail("malformed receipt: " + e);
+        }
+    }
+
+    private static Verified detectAndVerify(byte[] receipt, X509Certificate serviceCert) {
         int i = 0;
         while (i < receipt.length && Character.isWhitespace(receipt[i])) {
             i++;

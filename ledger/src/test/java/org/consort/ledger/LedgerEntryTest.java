@@ -81,4 +81,18 @@ class LedgerEntryTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LedgerSecrets.fromJson("[]")).hasMessageContaining("secrets");
     }
+
+    @Test
+    void commitEvidenceFormatAndSecretsFileRoundTrip() {
+        String ce = CommitEvidence.of(f.secrets, 1, new TxId(4, 99));
+        assertThat(ce).matches("ce:4\\.99:[0-9a-f]{64}");
+        assertThat(CommitEvidence.txIdOf(ce)).isEqualTo(new TxId(4, 99));
+        assertThat(CommitEvidence.of(f.secrets, 1, new TxId(4, 100))).isNotEqualTo(ce);
+        assertThatThrownBy(() -> CommitEvidence.txIdOf("ce:4.99:ABC")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CommitEvidence.txIdOf("ce:04.99:" + "0".repeat(64))).isInstanceOf(IllegalArgumentException.class);
+        LedgerSecrets copy = LedgerSecrets.fromJson(f.secrets.toJson());
+        assertThat(copy.current().key()).isEqualTo(f.secrets.current().key());
+        assertThat(CommitEvidence.of(copy, 1, new TxId(4, 99))).isEqualTo(ce);
+        assertThat(f.secrets.toJson()).startsWith("{\"secrets\":[{\"version\":1,\"key\":\"");
+    }
 }

@@ -36,7 +36,7 @@ class LedgerTest {
 
     private List<String> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ledger_")).sorted().toList();
         }
     }
 
@@ -201,6 +201,40 @@ class LedgerTest {
             }
             assertThat(fl.root()).isEqualTo(p.root());
             assertThat(fl.receipt(5).orElseThrow().toJson()).isEqualTo(p.receipt(5).orElseThrow().toJson());
+        }
+    }
+
+    @Test
+    void rekeyedLedgerReplaysBothSecretVersions() throws IOException {
+        LedgerSecrets secrets = LedgerSecrets.fromJson(f.secrets.toJson());
+        try (Ledger l = Ledger.open(dir, Fixtures.config(1 << 20), secrets, null)) {
+            l.append(new TxId(1, 1), new byte[0], Fixtures.bytes("old key"));
+            secrets.add(2, Fixtures.seeded(5).generateSeed(32));
+            l.append(new TxId(1, 2), new byte[0], Fixtures.bytes("new key"));
+            l.appendSignature(new TxId(1, 3), f.node);
+            assertThat(l.entry(1).orElseThrow().secretVersion()).isEqualTo(1);
+            assertThat(l.entry(2).orElseThrow().secretVersion()).isEqualTo(2);
+        }
+        List<String> plain = new ArrayList<>();
+        try (Ledger l = Ledger.open(dir, Fixtures.config(1 << 20), LedgerSecrets.fromJson(secrets.toJson()),
+                e -> plain.add(new String(e.privatePart())))) {
+            assertThat(plain).containsExactly("old key", "new key", "");
+            assertThat(l.openReport().signatures()).isEqualTo(1);
+        }
+        // Without version 2 the replay cannot decrypt seqno 2, and says so.
+        assertThatThrownBy(() -> Ledger.open(dir, Fixtures.config(1 << 20), f.secrets, e -> { }))
+                .isInstanceOf(LedgerCorruptException.class).hasMessageContaining("seqno 2").hasMessageContaining("version 2");
+    }
+
+    @Test
+    void aDirectoryCanBeOpenedByOneLedgerAtATime() throws IOException {
+        try (Ledger l = Ledger.open(dir, Fixtures.config(1 << 20), f.secrets, null)) {
+            l.append(new TxId(1, 1), Fixtures.bytes("a"), new byte[0]);
+            assertThatThrownBy(() -> Ledger.open(dir, Fixtures.config(1 << 20), f.secrets, null))
+                    .isInstanceOf(IOException.class).hasMessageContaining("already open");
+        }
+        try (Ledger l = Ledger.open(dir, Fixtures.config(1 << 20), f.secrets, null)) {
+            assertThat(l.lastSeqno()).isEqualTo(1);
         }
     }
 }

@@ -116,4 +116,17 @@ class LedgerVerifierTest {
         LedgerShow.show(dir, f.secrets, lines::add);
         assertThat(lines.get(1)).contains("\"private\":\"" + org.consort.common.Hex.encode(Fixtures.bytes("priv2")) + "\"");
     }
+
+    @Test
+    void tornTailIsReportedButNotAnError() throws Exception {
+        write(9, 4, 1 << 20);
+        Path open = dir.resolve("ledger_1.open");
+        try (var ch = java.nio.channels.FileChannel.open(open, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(Files.size(open) - 3);
+        }
+        LedgerVerifier.Report r = LedgerVerifier.verify(dir, f.service.certificate());
+        assertThat(r.ok()).isTrue();
+        assertThat(r.entriesChecked()).isEqualTo(8);
+        assertThat(r.tornTail()).get().asString().contains("expected seqno 9");
+    }
 }

@@ -32,7 +32,7 @@ class MerkleTreePropertyTest {
     }
 
     @Property(tries = 15)
-    void proofsVerifyForEveryLeafAndEverySize(@ForAll @IntRange(min = 1, max = 40) int n, @ForAll int seed) {
+    void proofsVerifyForEveryLeafAndEverySize(@ForAll @IntRange(min = 1, max = 33) int n, @ForAll int seed) {
         List<byte[]> ls = leaves(n, seed);
         MerkleTree t = new MerkleTree();
         ls.forEach(t::append);
@@ -47,7 +47,7 @@ class MerkleTreePropertyTest {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 120)
     void anyModifiedByteFails(@ForAll @IntRange(min = 2, max = 40) int n, @ForAll @IntRange(min = 0, max = 1000) int pick,
                               @ForAll @IntRange(min = 0, max = 10_000) int bytePick, @ForAll @IntRange(min = 1, max = 255) int flip) {
         List<byte[]> ls = leaves(n, pick);

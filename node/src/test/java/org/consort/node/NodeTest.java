@@ -139,6 +139,35 @@ class NodeTest {
     }
 
     @Test
+    void acceptsTls13And12OnlyAndRefusesOlderProtocols() throws Exception {
+        for (String protocol : new String[] {"TLSv1.3", "TLSv1.2"}) {
+            assertThat(handshake(protocol)).as(protocol).isEqualTo(protocol);
+        }
+        for (String protocol : new String[] {"TLSv1.1", "TLSv1"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> handshake(protocol)).as(protocol)
+                    .isInstanceOf(javax.net.ssl.SSLException.class);
+        }
+    }
+
+    private String handshake(String protocol) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("service",
+                org.consort.crypto.Pem.readCertificate(Files.readString(net.serviceCert())));
+        javax.net.ssl.TrustManagerFactory tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                .createSocket("127.0.0.1", node.port())) {
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.startHandshake();
+            return socket.getSession().getProtocol();
+        }
+    }
+
+    @Test
     void restartFindsEveryRecordAndOldTransactionsKeepTheirStatus() throws Exception {
         ConsortClient user = net.user(node);
         String last = null;

@@ -438,16 +438,25 @@ public final class StateTestRunner {
 
     /** Runs and prints: failing cases (or every case as JSON), then the summary line. */
     public static int execute(List<Path> paths, Options options, boolean json, PrintStream out) throws IOException {
+        int code = execute(paths, options, json, (Consumer<String>) out::println);
+        out.flush();
+        return code;
+    }
+
+    /**
+     * Runs and writes lines: one per failing case (or one JSON object per case with {@code json}),
+     * then {@code N passed, M failed[, K skipped]}. Returns 0 when nothing failed, else 1.
+     */
+    public static int execute(List<Path> paths, Options options, boolean json, Consumer<String> out) throws IOException {
         List<Path> files = collect(paths);
         Summary s = new StateTestRunner(options).run(files, r -> {
             if (json) {
-                out.println(r.toJson());
+                out.accept(r.toJson());
             } else if (!r.pass()) {
-                out.println("FAIL " + r.name() + " " + r.fork() + " " + r.index() + " (" + r.file() + "): " + r.error());
+                out.accept("FAIL " + r.name() + " " + r.fork() + " " + r.index() + " (" + r.file() + "): " + r.error());
             }
         });
-        out.println(s.line());
-        out.flush();
+        out.accept(s.line());
         return s.failed == 0 ? 0 : 1;
     }
 }

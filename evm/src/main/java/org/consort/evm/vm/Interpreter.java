@@ -670,21 +670,27 @@ public final class Interpreter {
                     if (op >= 0x60 && op <= 0x7f) {
                         int n = op - 0x5f;
                         int r = f.sp << 2;
-                        UInt256.setLong(s, r, 0);
-                        int end = Math.min(code.length, pc + 1 + n);
-                        // bytes past the end of code read as zero, so the value is shifted left
-                        for (int i = pc + 1; i < pc + 1 + n; i++) {
-                            int pos = pc + n - i;
-                            if (i < end) {
-                                s[r + (pos >>> 3)] |= (code[i] & 0xFFL) << ((pos & 7) << 3);
+                        int last = pc + n;
+                        // limb by limb from the least significant end; bytes past the code read as zero
+                        for (int limb = 0; limb < 4; limb++) {
+                            int end = last - 8 * limb;
+                            int start = Math.max(pc + 1, end - 7);
+                            long v = 0;
+                            for (int i = start; i <= end; i++) {
+                                v = (v << 8) | (i < code.length ? code[i] & 0xFFL : 0);
                             }
+                            s[r + limb] = v;
                         }
                         f.sp++;
                         pc += n + 1;
                         continue;
                     } else if (op >= 0x80 && op <= 0x8f) {
                         int src = f.at(op - 0x80);
-                        System.arraycopy(s, src, s, f.sp << 2, 4);
+                        int dst = f.sp << 2;
+                        s[dst] = s[src];
+                        s[dst + 1] = s[src + 1];
+                        s[dst + 2] = s[src + 2];
+                        s[dst + 3] = s[src + 3];
                         f.sp++;
                     } else if (op >= 0x90 && op <= 0x9f) {
                         int other = f.at(op - 0x8f);

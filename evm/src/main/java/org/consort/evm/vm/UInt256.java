@@ -7,9 +7,9 @@ import java.math.BigInteger;
  * significant limb first), so the interpreter's stack needs no objects per operation.
  *
  * <p>Each binary operation reads operands at offsets {@code a} and {@code b} and writes the
- * result at offset {@code r}, which may be either operand. Division and modular operations on
- * operands wider than 64 bits fall back to {@link BigInteger}: they are rare in practice and
- * correctness matters more there. Stateless and thread-safe.
+ * result at offset {@code r}, which may be either operand. Division uses Knuth's algorithm D on
+ * 32-bit digits; ADDMOD and MULMOD (which need 512-bit intermediates) use {@link BigInteger}.
+ * Stateless and thread-safe.
  */
 public final class UInt256 {
     private static final BigInteger MOD = BigInteger.ONE.shiftLeft(256);
@@ -146,6 +146,8 @@ public final class UInt256 {
         return (s[a + 1] | s[a + 2] | s[a + 3]) == 0;
     }
 
+    private static final long M32 = 0xFFFFFFFFL;
+
     /** s[r] = s[a] / s[b], zero when dividing by zero. */
     public static void div(long[] s, int a, int b, int r) {
         if (isZero(s, b)) {
@@ -155,7 +157,7 @@ public final class UInt256 {
         } else if (compareUnsigned(s, a, b) < 0) {
             setLong(s, r, 0);
         } else {
-            fromBig(toBig(s, a).divide(toBig(s, b)), s, r);
+            divmod(s[a], s[a + 1], s[a + 2], s[a + 3], s[b], s[b + 1], s[b + 2], s[b + 3], s, r, true);
         }
     }
 
@@ -167,7 +169,17 @@ public final class UInt256 {
         } else if (compareUnsigned(s, a, b) < 0) {
             System.arraycopy(s, a, s, r, 4);
         } else {
-            fromBig(toBig(s, a).mod(toBig(s, b)), s, r);
+            divmod(s[a], s[a + 1], s[a + 2], s[a + 3], s[b], s[b + 1], s[b + 2], s[b + 3], s, r, false);
+        }
+    }
+
+    /** Negates the four limbs at {@code r} in place (two's complement). */
+    private static void negate(long[] s, int r) {
+        long c = 1;
+        for (int i = 0; i < 4; i++) {
+            long v = ~s[r + i] + c;
+            c = (c == 1 && v == 0) ? 1 : 0;
+            s[r + i] = v;
         }
     }
 
@@ -176,8 +188,21 @@ public final class UInt256 {
             setLong(s, r, 0);
             return;
         }
-        // quotient truncated toward zero; MIN / -1 wraps to MIN via the modular reduction
-        fromBig(toSignedBig(s, a).divide(toSignedBig(s, b)), s, r);
+        boolean na = s[a + 3] < 0;
+        boolean nb = s[b + 3] < 0;
+        long[] t = {s[a], s[a + 1], s[a + 2], s[a + 3], s[b], s[b + 1], s[b + 2], s[b + 3]};
+        if (na) {
+            negate(t, 0);
+        }
+        if (nb) {
+            negate(t, 4);
+        }
+        // |MIN| stays MIN as an unsigned value, which is the right magnitude 2^255
+        div(t, 0, 4, 0);
+        if (na != nb) {
+            negate(t, 0);
+        }
+        System.arraycopy(t, 0, s, r, 4);
     }
 
     public static void smod(long[] s, int a, int b, int r) {
@@ -185,10 +210,125 @@ public final class UInt256 {
             setLong(s, r, 0);
             return;
         }
-        BigInteger x = toSignedBig(s, a);
-        BigInteger m = toSignedBig(s, b).abs();
-        BigInteger v = x.abs().mod(m);
-        fromBig(x.signum() < 0 ? v.negate() : v, s, r);
+        boolean na = s[a + 3] < 0;
+        long[] t = {s[a], s[a + 1], s[a + 2], s[a + 3], s[b], s[b + 1], s[b + 2], s[b + 3]};
+        if (na) {
+            negate(t, 0);
+        }
+        if (s[b + 3] < 0) {
+            negate(t, 4);
+        }
+        mod(t, 0, 4, 0);
+        if (na) {
+            negate(t, 0);
+        }
+        System.arraycopy(t, 0, s, r, 4);
+    }
+
+    private static int digits(int[] x) {
+        int n = x.length;
+        while (n > 0 && x[n - 1] == 0) {
+            n--;
+        }
+        return n;
+    }
+
+    private static void toDigits(long l0, long l1, long l2, long l3, int[] out) {
+        out[0] = (int) l0;
+        out[1] = (int) (l0 >>> 32);
+        out[2] = (int) l1;
+        out[3] = (int) (l1 >>> 32);
+        out[4] = (int) l2;
+        out[5] = (int) (l2 >>> 32);
+        out[6] = (int) l3;
+        out[7] = (int) (l3 >>> 32);
+    }
+
+    private static void fromDigits(int[] d, long[] s, int r) {
+        for (int i = 0; i < 4; i++) {
+            s[r + i] = (d[2 * i] & M32) | ((long) d[2 * i + 1] << 32);
+        }
+    }
+
+    /**
+     * Unsigned 256-bit division (Knuth's algorithm D on 32-bit digits, after Hacker's Delight
+     * divmnu); writes the quotient or the remainder at {@code r}. Divisor must be non-zero.
+     */
+    private static void divmod(long a0, long a1, long a2, long a3, long b0, long b1, long b2, long b3,
+            long[] s, int r, boolean quotient) {
+        int[] u = new int[8];
+        int[] v = new int[8];
+        toDigits(a0, a1, a2, a3, u);
+        toDigits(b0, b1, b2, b3, v);
+        int m = digits(u);
+        int n = digits(v);
+        int[] q = new int[8];
+        int[] rem = new int[8];
+        if (m < n) {
+            System.arraycopy(u, 0, rem, 0, 8);
+        } else if (n == 1) {
+            long d = v[0] & M32;
+            long k = 0;
+            for (int j = m - 1; j >= 0; j--) {
+                long cur = (k << 32) | (u[j] & M32);
+                q[j] = (int) Long.divideUnsigned(cur, d);
+                k = Long.remainderUnsigned(cur, d);
+            }
+            rem[0] = (int) k;
+        } else {
+            int sh = Integer.numberOfLeadingZeros(v[n - 1]);
+            int[] vn = new int[n];
+            for (int i = n - 1; i > 0; i--) {
+                vn[i] = (v[i] << sh) | (sh == 0 ? 0 : v[i - 1] >>> (32 - sh));
+            }
+            vn[0] = v[0] << sh;
+            int[] un = new int[m + 1];
+            un[m] = sh == 0 ? 0 : u[m - 1] >>> (32 - sh);
+            for (int i = m - 1; i > 0; i--) {
+                un[i] = (u[i] << sh) | (sh == 0 ? 0 : u[i - 1] >>> (32 - sh));
+            }
+            un[0] = u[0] << sh;
+            long vTop = vn[n - 1] & M32;
+            long vNext = vn[n - 2] & M32;
+            for (int j = m - n; j >= 0; j--) {
+                long num = ((un[j + n] & M32) << 32) | (un[j + n - 1] & M32);
+                long qhat = Long.divideUnsigned(num, vTop);
+                long rhat = num - qhat * vTop;
+                while (Long.compareUnsigned(qhat, M32) > 0
+                        || Long.compareUnsigned(qhat * vNext, (rhat << 32) | (un[j + n - 2] & M32)) > 0) {
+                    qhat--;
+                    rhat += vTop;
+                    if (Long.compareUnsigned(rhat, M32) > 0) {
+                        break;
+                    }
+                }
+                long k = 0;
+                long t;
+                for (int i = 0; i < n; i++) {
+                    long p = qhat * (vn[i] & M32);
+                    t = (un[i + j] & M32) - k - (p & M32);
+                    un[i + j] = (int) t;
+                    k = (p >>> 32) - (t >> 32);
+                }
+                t = (un[j + n] & M32) - k;
+                un[j + n] = (int) t;
+                q[j] = (int) qhat;
+                if (t < 0) {
+                    q[j]--;
+                    k = 0;
+                    for (int i = 0; i < n; i++) {
+                        t = (un[i + j] & M32) + (vn[i] & M32) + k;
+                        un[i + j] = (int) t;
+                        k = t >>> 32;
+                    }
+                    un[j + n] = (int) (un[j + n] + k);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                rem[i] = (un[i] >>> sh) | (sh == 0 ? 0 : un[i + 1] << (32 - sh));
+            }
+        }
+        fromDigits(quotient ? q : rem, s, r);
     }
 
     /** s[r] = (s[a] + s[b]) mod s[n]. */

@@ -68,6 +68,26 @@ class UInt256PropertyTest {
         assertThat(run(UInt256::smod, a, b)).isEqualTo(smod);
     }
 
+    @Provide
+    Arbitrary<BigInteger> anyWidth() {
+        // Values of every bit length, so divisors with 1..8 32-bit digits and the quotient-digit
+        // correction steps of long division are all exercised.
+        return Arbitraries.integers().between(1, 256).flatMap(bits -> Arbitraries.bigIntegers()
+                .between(BigInteger.ONE.shiftLeft(bits - 1), BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)));
+    }
+
+    @Property(tries = 3000)
+    void divisionAcrossWidths(@ForAll("anyWidth") BigInteger a, @ForAll("anyWidth") BigInteger b) {
+        assertThat(run(UInt256::div, a, b)).isEqualTo(a.divide(b));
+        assertThat(run(UInt256::mod, a, b)).isEqualTo(a.mod(b));
+        BigInteger sa = signed(a);
+        BigInteger sb = signed(b);
+        assertThat(run(UInt256::sdiv, a, b)).isEqualTo(unsigned(sa.abs().divide(sb.abs())
+                .multiply(BigInteger.valueOf(sa.signum() * sb.signum()))));
+        assertThat(run(UInt256::smod, a, b)).isEqualTo(unsigned(sa.abs().mod(sb.abs())
+                .multiply(BigInteger.valueOf(sa.signum() < 0 ? -1 : 1))));
+    }
+
     @Property
     void modularArithmetic(@ForAll("words") BigInteger a, @ForAll("words") BigInteger b, @ForAll("words") BigInteger n) {
         long[] s = new long[16];

@@ -17,7 +17,14 @@ import org.consort.node.service.ServiceMaps;
  * means anything is decided here, per endpoint.
  */
 public final class StoreAuthenticator implements Authenticator {
+    /** Certificates already matched against a registered PEM, at most this many remembered. */
+    public static final int MATCH_CACHE_ENTRIES_MAX = 10_000;
+
     private final Store store;
+    private final java.util.concurrent.ConcurrentHashMap<X509Certificate, String> ids =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<X509Certificate, String> matched =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public StoreAuthenticator(Store store) {
         this.store = store;
@@ -38,7 +45,10 @@ public final class StoreAuthenticator implements Authenticator {
                     "this endpoint requires a TLS client certificate (" + describe(policy) + ")");
         }
         X509Certificate cert = chain[0];
-        String id = certificateId(cert);
+        String id = ids.computeIfAbsent(cert, StoreAuthenticator::certificateId);
+        if (ids.size() > MATCH_CACHE_ENTRIES_MAX) {
+            ids.clear();
+        }
         ReadTx tx = store.readTx();
         if (policy == AuthPolicy.USER_CERT || policy == AuthPolicy.USER_OR_MEMBER_CERT) {
             if (matches(tx, ServiceMaps.USER_CERTS, id, cert)) {
@@ -54,13 +64,25 @@ public final class StoreAuthenticator implements Authenticator {
                 "the client certificate " + id.substring(0, 16) + "... is not registered as " + describe(policy));
     }
 
-    private static boolean matches(ReadTx tx, MapName<String, String> map, String id, X509Certificate cert) {
+    private boolean matches(ReadTx tx, MapName<String, String> map, String id, X509Certificate cert) {
         Optional<String> pem = tx.read(map).get(id);
-        // Same key is not enough: the registered certificate itself must be presented. Expiry is
-        // checked here because the TLS layer accepts any certificate.
-        if (pem.isEmpty() || !sameCertificate(pem.get(), cert)) {
+        // Same key is not enough: the registered certificate itself must be presented. Parsing
+        // the registered PEM is the costly part, so a match is remembered for as long as the
+        // registered PEM stays the same string.
+        if (pem.isEmpty()) {
             return false;
         }
+        String registered = pem.get();
+        if (!registered.equals(matched.get(cert))) {
+            if (!sameCertificate(registered, cert)) {
+                return false;
+            }
+            if (matched.size() >= MATCH_CACHE_ENTRIES_MAX) {
+                matched.clear();
+            }
+            matched.put(cert, registered);
+        }
+        // Expiry is checked here because the TLS layer accepts any certificate.
         try {
             cert.checkValidity();
             return true;

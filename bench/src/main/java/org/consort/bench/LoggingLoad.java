@@ -1,0 +1,235 @@
+package org.consort.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.consort.client.ConsortClient;
+
+/**
+ * Load benchmark of the logging application: many concurrent HTTPS keep-alive clients with a
+ * user certificate write private records for a fixed time; reports executed and committed
+ * writes/s and the p50/p99/p99.9 response latency, then (when it started the network itself)
+ * stops it and times {@code consort ledger verify} on the ledger.
+ *
+ * <pre>
+ * java -cp bench/target/consort-bench.jar org.consort.bench.LoggingLoad \
+ *     [--network DIR/network.json] [--jar cli/target/consort.jar] [--clients 64] \
+ *     [--connections 16] [--seconds 20] [--warmup-seconds 5] [--http 1.1|2] [--value-bytes 100]
+ * </pre>
+ */
+public final class LoggingLoad {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = options(args);
+        int clients = Integer.parseInt(opt.getOrDefault("clients", "64"));
+        int connections = Integer.parseInt(opt.getOrDefault("connections", "16"));
+        int seconds = Integer.parseInt(opt.getOrDefault("seconds", "20"));
+        int warmup = Integer.parseInt(opt.getOrDefault("warmup-seconds", "5"));
+        int valueBytes = Integer.parseInt(opt.getOrDefault("value-bytes", "100"));
+        HttpClient.Version version = opt.getOrDefault("http", "1.1").equals("2") ? HttpClient.Version.HTTP_2
+                : HttpClient.Version.HTTP_1_1;
+        Path jar = Path.of(opt.getOrDefault("jar", "cli/target/consort.jar")).toAbsolutePath();
+
+        Process sandbox = null;
+        Path networkFile;
+        Path dir = null;
+        if (opt.containsKey("network")) {
+            networkFile = Path.of(opt.get("network"));
+        } else {
+            dir = Files.createTempDirectory("consort-bench");
+            sandbox = new ProcessBuilder(javaCommand(jar, "sandbox", "--dir", dir.toString(),
+                    "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx2g")))
+                    .redirectErrorStream(true).start();
+            awaitLine(sandbox, "Try: curl");
+            networkFile = dir.resolve("network.json");
+        }
+        JsonNode network = JSON.readTree(networkFile.toFile());
+        String url = network.at("/nodes/0/url").asText();
+        Path serviceCert = Path.of(network.get("serviceCert").asText());
+        Path cert = Path.of(network.at("/users/0/cert").asText());
+        Path key = Path.of(network.at("/users/0/key").asText());
+        ConsortClient[] pool = new ConsortClient[connections];
+        for (int i = 0; i < connections; i++) {
+            pool[i] = ConsortClient.connect(url, serviceCert, cert, key, version);
+        }
+        String msg = "x".repeat(valueBytes);
+
+        System.out.printf("logging load: %d clients over %d client pools, HTTP/%s, %d-byte messages, %d s (+%d s warm-up)%n",
+                clients, connections, version == HttpClient.Version.HTTP_2 ? "2" : "1.1", valueBytes, seconds, warmup);
+        run(pool, clients, msg, Duration.ofSeconds(warmup), null);
+        Result r = run(pool, clients, msg, Duration.ofSeconds(seconds), pool[0]);
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("clients", clients);
+        report.put("http", version == HttpClient.Version.HTTP_2 ? "2" : "1.1");
+        report.put("writes", r.count);
+        report.put("errors", r.errors);
+        report.put("executedWritesPerSecond", Math.round(r.count / r.seconds));
+        report.put("committedWritesPerSecond", Math.round(r.count / r.secondsUntilCommitted));
+        report.put("latencyMsP50", r.percentile(50));
+        report.put("latencyMsP99", r.percentile(99));
+        report.put("latencyMsP999", r.percentile(99.9));
+        report.put("lastCommitDelayMs", Math.round((r.secondsUntilCommitted - r.seconds) * 1000));
+
+        if (sandbox != null) {
+            sandbox.destroy();
+            sandbox.waitFor();
+            Path ledger = Path.of(network.at("/nodes/0/ledgerDir").asText());
+            long t0 = System.nanoTime();
+            Process verify = new ProcessBuilder(javaCommand(jar, "ledger", "verify", ledger.toString(), "--service-cert",
+                    serviceCert.toString())).redirectErrorStream(true).start();
+            String out = new String(verify.getInputStream().readAllBytes());
+            int code = verify.waitFor();
+            double verifySeconds = (System.nanoTime() - t0) / 1e9;
+            report.put("ledgerVerifyExitCode", code);
+            report.put("ledgerVerifySecondsWithJvmStart", Math.round(verifySeconds * 100) / 100.0);
+            report.put("ledgerVerifyOutput", out.trim());
+        }
+        System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        if (dir != null) {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private record Result(long count, long errors, double seconds, double secondsUntilCommitted, long[] latenciesNanos) {
+        double percentile(double p) {
+            if (latenciesNanos.length == 0) {
+                return 0;
+            }
+            int i = (int) Math.min(latenciesNanos.length - 1, Math.ceil(p / 100.0 * latenciesNanos.length) - 1);
+            return Math.round(latenciesNanos[Math.max(0, i)] / 10_000.0) / 100.0;
+        }
+    }
+
+    private static Result run(ConsortClient[] pool, int clients, String msg, Duration duration, ConsortClient checker)
+            throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong maxSeqno = new AtomicLong();
+        String[] lastTx = new String[1];
+        List<long[]> perClient = new ArrayList<>();
+        int[] counts = new int[clients];
+        List<Thread> threads = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < clients; c++) {
+            int me = c;
+            long[] lat = new long[1 << 20];
+            perClient.add(lat);
+            threads.add(Thread.ofVirtual().start(() -> {
+                ConsortClient client = pool[me % pool.length];
+                ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                while (!stop.get()) {
+                    long t = System.nanoTime();
+                    try {
+                        ConsortClient.Response r = client.postJson("/app/log/private",
+                                "{\"id\":" + rnd.nextInt(1_000_000) + ",\"msg\":\"" + msg + "\"}");
+                        long d = System.nanoTime() - t;
+                        if (r.status() != 200) {
+                            errors.incrementAndGet();
+                            continue;
+                        }
+                        String tx = r.transactionId().orElseThrow();
+                        long seqno = Long.parseLong(tx.substring(tx.indexOf('.') + 1));
+                        if (seqno > maxSeqno.get()) {
+                            synchronized (lastTx) {
+                                if (seqno > maxSeqno.get()) {
+                                    maxSeqno.set(seqno);
+                                    lastTx[0] = tx;
+                                }
+                            }
+                        }
+                        if (counts[me] < lat.length) {
+                            lat[counts[me]++] = d;
+                        }
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        Thread.sleep(duration.toMillis());
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double untilCommitted = seconds;
+        if (checker != null && lastTx[0] != null) {
+            String status = checker.awaitStatus(lastTx[0], Duration.ofSeconds(60));
+            if (!status.equals("Committed")) {
+                throw new IllegalStateException("last write " + lastTx[0] + " is " + status);
+            }
+            untilCommitted = (System.nanoTime() - start) / 1e9;
+        }
+        long total = 0;
+        for (int c : counts) {
+            total += c;
+        }
+        long[] all = new long[(int) total];
+        int k = 0;
+        for (int c = 0; c < clients; c++) {
+            System.arraycopy(perClient.get(c), 0, all, k, counts[c]);
+            k += counts[c];
+        }
+        Arrays.sort(all);
+        return new Result(total, errors.get(), seconds, untilCommitted, all);
+    }
+
+    private static List<String> javaCommand(Path jar, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static void awaitLine(Process p, String text) throws Exception {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        String line;
+        StringBuilder all = new StringBuilder();
+        while ((line = r.readLine()) != null) {
+            all.append(line).append('\n');
+            if (line.contains(text)) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (r.readLine() != null) {
+                            // keep the pipe empty
+                        }
+                    } catch (Exception ignored) {
+                        // process ended
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                return;
+            }
+        }
+        throw new IllegalStateException("sandbox ended before '" + text + "':\n" + all);
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("usage: --name value ...; bad argument '" + args[i] + "'");
+            }
+            m.put(args[i].substring(2), args[++i]);
+        }
+        return m;
+    }
+}
