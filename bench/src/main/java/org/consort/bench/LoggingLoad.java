@@ -27,7 +27,7 @@ import org.consort.client.ConsortClient;
  * <pre>
  * java -cp bench/target/consort-bench.jar org.consort.bench.LoggingLoad \
  *     [--network DIR/network.json] [--jar cli/target/consort.jar] [--clients 64] \
- *     [--connections 16] [--seconds 20] [--warmup-seconds 5] [--http 1.1|2] [--value-bytes 100]
+ *     [--connections 16 (HTTP/2 only)] [--seconds 20] [--warmup-seconds 5] [--http 1.1|2] [--value-bytes 100]
  * </pre>
  */
 public final class LoggingLoad {
@@ -62,16 +62,16 @@ public final class LoggingLoad {
         Path serviceCert = Path.of(network.get("serviceCert").asText());
         Path cert = Path.of(network.at("/users/0/cert").asText());
         Path key = Path.of(network.at("/users/0/key").asText());
-        ConsortClient[] pool = new ConsortClient[connections];
-        for (int i = 0; i < connections; i++) {
-            pool[i] = ConsortClient.connect(url, serviceCert, cert, key, version);
-        }
+        boolean http2 = version == HttpClient.Version.HTTP_2;
+        JettyLoadClient load = new JettyLoadClient(url, serviceCert, cert, key, http2, http2 ? connections : clients);
+        ConsortClient checker = ConsortClient.connect(url, serviceCert, cert, key);
         String msg = "x".repeat(valueBytes);
 
-        System.out.printf("logging load: %d clients over %d client pools, HTTP/%s, %d-byte messages, %d s (+%d s warm-up)%n",
-                clients, connections, version == HttpClient.Version.HTTP_2 ? "2" : "1.1", valueBytes, seconds, warmup);
-        run(pool, clients, msg, Duration.ofSeconds(warmup), null);
-        Result r = run(pool, clients, msg, Duration.ofSeconds(seconds), pool[0]);
+        System.out.printf("logging load: %d clients over %d connections, HTTP/%s, %d-byte messages, %d s (+%d s warm-up)%n",
+                clients, http2 ? connections : clients, version == HttpClient.Version.HTTP_2 ? "2" : "1.1", valueBytes, seconds, warmup);
+        run(load, clients, msg, Duration.ofSeconds(warmup), null);
+        Result r = run(load, clients, msg, Duration.ofSeconds(seconds), checker);
+        load.close();
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("clients", clients);
@@ -117,7 +117,7 @@ public final class LoggingLoad {
         }
     }
 
-    private static Result run(ConsortClient[] pool, int clients, String msg, Duration duration, ConsortClient checker)
+    private static Result run(JettyLoadClient load, int clients, String msg, Duration duration, ConsortClient checker)
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong errors = new AtomicLong();
@@ -132,19 +132,18 @@ public final class LoggingLoad {
             long[] lat = new long[1 << 20];
             perClient.add(lat);
             threads.add(Thread.ofVirtual().start(() -> {
-                ConsortClient client = pool[me % pool.length];
                 ThreadLocalRandom rnd = ThreadLocalRandom.current();
                 while (!stop.get()) {
                     long t = System.nanoTime();
                     try {
-                        ConsortClient.Response r = client.postJson("/app/log/private",
+                        var r = load.post("/app/log/private",
                                 "{\"id\":" + rnd.nextInt(1_000_000) + ",\"msg\":\"" + msg + "\"}");
                         long d = System.nanoTime() - t;
-                        if (r.status() != 200) {
+                        if (r.getStatus() != 200) {
                             errors.incrementAndGet();
                             continue;
                         }
-                        String tx = r.transactionId().orElseThrow();
+                        String tx = r.getHeaders().get(ConsortClient.TX_ID_HEADER);
                         long seqno = Long.parseLong(tx.substring(tx.indexOf('.') + 1));
                         if (seqno > maxSeqno.get()) {
                             synchronized (lastTx) {

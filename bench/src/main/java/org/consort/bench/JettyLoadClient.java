@@ -1,0 +1,66 @@
+package org.consort.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
+import org.consort.crypto.Pem;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * A load-generating HTTPS client (Jetty's, which costs the load generator much less CPU than the
+ * JDK's): presents a user certificate, trusts only the service certificate, keeps connections
+ * alive. Thread-safe.
+ */
+final class JettyLoadClient implements AutoCloseable {
+    private final HttpClient http;
+    private final String base;
+
+    JettyLoadClient(String url, Path serviceCert, Path cert, Path key, boolean http2, int connections) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("service", Pem.readCertificate(Files.readString(serviceCert)));
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("user", Pem.readPrivateKey(Files.readString(key)), "pw".toCharArray(),
+                new X509Certificate[] {Pem.readCertificate(Files.readString(cert))});
+        SslContextFactory.Client ssl = new SslContextFactory.Client();
+        ssl.setTrustStore(trust);
+        ssl.setKeyStore(ks);
+        ssl.setKeyStorePassword("pw");
+        ssl.setEndpointIdentificationAlgorithm(null);
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(ssl);
+        http = http2 ? new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)))
+                : new HttpClient(new HttpClientTransportOverHTTP(connector));
+        http.setMaxConnectionsPerDestination(connections);
+        http.setMaxRequestsQueuedPerDestination(1 << 16);
+        http.start();
+        this.base = url;
+    }
+
+    /** Posts a JSON body; returns the response (status, headers). */
+    ContentResponse post(String path, String json) throws Exception {
+        return http.newRequest(base + path).method(HttpMethod.POST)
+                .body(new StringRequestContent("application/json", json))
+                .timeout(60, TimeUnit.SECONDS).send();
+    }
+
+    ContentResponse get(String path) throws Exception {
+        return http.newRequest(base + path).timeout(60, TimeUnit.SECONDS).send();
+    }
+
+    @Override
+    public void close() throws Exception {
+        http.stop();
+    }
+}
