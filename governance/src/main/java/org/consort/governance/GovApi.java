@@ -1,0 +1,348 @@
+package org.consort.governance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.consort.crypto.Certificates;
+import org.consort.crypto.Pem;
+
+/**
+ * The {@code gov} object a constitution sees: the only way its scripts reach the store. Read
+ * operations work in every phase; write operations only in {@code apply}, and they go to a
+ * {@link GovStore} whose staged writes the service flushes only if the whole proposal applies.
+ *
+ * <p>Reads: {@code getMember(id)}, {@code listMembers()}, {@code activeMemberIds()},
+ * {@code getUser(id)}, {@code getNode(id)}, {@code getServiceInfo()},
+ * {@code getRecoveryThreshold()}, {@code certificateId(pem)} (throws if the PEM is not a
+ * certificate), {@code isValidEncryptionKey(pem)}.
+ *
+ * <p>Writes: {@code setMember(certPem, encryptionKeyPem|null, memberData|null)} → id,
+ * {@code removeMember(id)}, {@code setMemberData(id, data)}, {@code setUser(certPem, userData|null)} → id,
+ * {@code removeUser(id)}, {@code setUserData(id, data)}, {@code setConstitution(text)},
+ * {@code transitionServiceToOpen()}, {@code setRecoveryThreshold(n)},
+ * {@code transitionNodeToTrusted(id)}, {@code removeNode(id)},
+ * {@code addNodeMeasurement(platform, hex)}, {@code removeNodeMeasurement(platform, hex)},
+ * {@code setCaCertBundle(name, pem)}, {@code removeCaCertBundle(name)},
+ * {@code setJwtIssuer(issuer, object)}, {@code removeJwtIssuer(issuer)},
+ * {@code requestLedgerRekey()}, {@code requestSnapshot()}.
+ *
+ * <p>Not thread-safe: one instance per script run.
+ */
+final class GovApi implements ConstitutionRuntime.Host {
+    private final GovStore store;
+    private final boolean writable;
+    private final String proposalId;
+    private final Map<String, Function<JsonNode, JsonNode>> reads = new TreeMap<>();
+    private final Map<String, Function<JsonNode, JsonNode>> writes = new TreeMap<>();
+
+    GovApi(GovStore store, boolean writable, String proposalId) {
+        this.store = store;
+        this.writable = writable;
+        this.proposalId = proposalId;
+        reads.put("getMember", a -> member(text(a, 0, "member id")));
+        reads.put("listMembers", a -> {
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            store.forEach(GovMaps.MEMBER_INFO, (id, j) -> out.add(member(id)));
+            return out;
+        });
+        reads.put("activeMemberIds", a -> {
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            GovReads.activeMembers(store).forEach(out::add);
+            return out;
+        });
+        reads.put("getUser", a -> {
+            String id = text(a, 0, "user id");
+            return store.get(GovMaps.USER_CERTS, id).<JsonNode>map(cert -> {
+                ObjectNode o = Json.newObject().put("userId", id).put("cert", cert);
+                o.set("userData", store.get(GovMaps.USER_INFO, id)
+                        .map(j -> Json.object(j, "user info").path("userData")).orElse(null));
+                return o;
+            }).orElse(null);
+        });
+        reads.put("getNode", a -> store.get(GovMaps.NODES, text(a, 0, "node id"))
+                .<JsonNode>map(j -> Json.parse(j, "node info")).orElse(null));
+        reads.put("getServiceInfo", a -> store.get(GovMaps.SERVICE_INFO, GovMaps.SERVICE_KEY)
+                .<JsonNode>map(j -> Json.parse(j, "service info")).orElse(null));
+        reads.put("getRecoveryThreshold", a -> Json.MAPPER.getNodeFactory().numberNode(GovReads.recoveryThreshold(store)));
+        reads.put("certificateId", a -> TextNode.valueOf(Certificates.keyId(certificate(text(a, 0, "certificate")))));
+        reads.put("isValidEncryptionKey", a -> Json.MAPPER.getNodeFactory().booleanNode(
+                isValidEncryptionKey(text(a, 0, "encryption key"))));
+
+        writes.put("setMember", a -> {
+            X509Certificate cert = certificate(text(a, 0, "member certificate"));
+            String id = Certificates.keyId(cert);
+            String encKey = a.path(1).isTextual() ? a.path(1).asText() : null;
+            if (encKey != null) {
+                encryptionKey(encKey);
+                store.put(GovMaps.MEMBER_ENCRYPTION_KEYS, id, encKey);
+            } else {
+                store.remove(GovMaps.MEMBER_ENCRYPTION_KEYS, id);
+            }
+            MemberStatus status = GovReads.memberStatus(store, id).orElse(MemberStatus.Accepted);
+            store.put(GovMaps.MEMBER_CERTS, id, Pem.certificate(cert));
+            ObjectNode info = Json.newObject().put("status", status.name());
+            info.set("memberData", a.path(2).isMissingNode() ? null : a.path(2));
+            store.put(GovMaps.MEMBER_INFO, id, Json.write(info));
+            return TextNode.valueOf(id);
+        });
+        writes.put("removeMember", a -> {
+            String id = text(a, 0, "member id");
+            if (store.get(GovMaps.MEMBER_CERTS, id).isEmpty()) {
+                throw new IllegalArgumentException("no member " + id);
+            }
+            List<String> active = GovReads.activeMembers(store);
+            if (active.size() == 1 && active.contains(id)) {
+                throw new IllegalArgumentException("cannot remove the last active member");
+            }
+            store.remove(GovMaps.MEMBER_CERTS, id);
+            store.remove(GovMaps.MEMBER_INFO, id);
+            store.remove(GovMaps.MEMBER_ENCRYPTION_KEYS, id);
+            store.remove(GovMaps.MEMBER_ACKS, id);
+            return null;
+        });
+        writes.put("setMemberData", a -> {
+            String id = text(a, 0, "member id");
+            ObjectNode info = Json.object(store.get(GovMaps.MEMBER_INFO, id).orElseThrow(() ->
+                    new IllegalArgumentException("no member " + id)), "member info");
+            info.set("memberData", a.path(1).isMissingNode() ? null : a.path(1));
+            store.put(GovMaps.MEMBER_INFO, id, Json.write(info));
+            return null;
+        });
+        writes.put("setUser", a -> {
+            X509Certificate cert = certificate(text(a, 0, "user certificate"));
+            String id = Certificates.keyId(cert);
+            store.put(GovMaps.USER_CERTS, id, Pem.certificate(cert));
+            ObjectNode info = Json.newObject();
+            info.set("userData", a.path(1).isMissingNode() ? null : a.path(1));
+            store.put(GovMaps.USER_INFO, id, Json.write(info));
+            return TextNode.valueOf(id);
+        });
+        writes.put("removeUser", a -> {
+            String id = text(a, 0, "user id");
+            if (store.get(GovMaps.USER_CERTS, id).isEmpty()) {
+                throw new IllegalArgumentException("no user " + id);
+            }
+            store.remove(GovMaps.USER_CERTS, id);
+            store.remove(GovMaps.USER_INFO, id);
+            return null;
+        });
+        writes.put("setUserData", a -> {
+            String id = text(a, 0, "user id");
+            if (store.get(GovMaps.USER_CERTS, id).isEmpty()) {
+                throw new IllegalArgumentException("no user " + id);
+            }
+            ObjectNode info = Json.newObject();
+            info.set("userData", a.path(1).isMissingNode() ? null : a.path(1));
+            store.put(GovMaps.USER_INFO, id, Json.write(info));
+            return null;
+        });
+        writes.put("setConstitution", a -> {
+            String text = text(a, 0, "constitution");
+            if (text.isBlank()) {
+                throw new IllegalArgumentException("the constitution must not be empty");
+            }
+            store.put(GovMaps.CONSTITUTION, GovMaps.CONSTITUTION_KEY, text);
+            return null;
+        });
+        writes.put("transitionServiceToOpen", a -> {
+            ObjectNode info = Json.object(store.get(GovMaps.SERVICE_INFO, GovMaps.SERVICE_KEY).orElseThrow(() ->
+                    new IllegalStateException("the service has no service info yet")), "service info");
+            ServiceStatus now = ServiceStatus.valueOf(info.path("status").asText());
+            ServiceStatus next = switch (now) {
+                case Opening -> ServiceStatus.Open;
+                case Recovering -> ServiceStatus.WaitingForRecoveryShares;
+                default -> throw new IllegalStateException("the service is " + now + ", not Opening or Recovering");
+            };
+            info.put("status", next.name());
+            store.put(GovMaps.SERVICE_INFO, GovMaps.SERVICE_KEY, Json.write(info));
+            return TextNode.valueOf(next.name());
+        });
+        writes.put("setRecoveryThreshold", a -> {
+            JsonNode n = a.path(0);
+            if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1 || n.asInt() > 255) {
+                throw new IllegalArgumentException("recovery threshold must be an integer from 1 to 255");
+            }
+            int members = recoveryMemberCount();
+            if (members > 0 && n.asInt() > members) {
+                throw new IllegalArgumentException("recovery threshold " + n.asInt() + " is more than the "
+                        + members + " recovery members");
+            }
+            store.put(GovMaps.RECOVERY_THRESHOLD, GovMaps.RECOVERY_THRESHOLD_KEY, Integer.toString(n.asInt()));
+            return null;
+        });
+        writes.put("transitionNodeToTrusted", a -> setNodeStatus(text(a, 0, "node id"), "Trusted"));
+        writes.put("removeNode", a -> setNodeStatus(text(a, 0, "node id"), "Retired"));
+        writes.put("addNodeMeasurement", a -> {
+            String platform = text(a, 0, "platform");
+            String measurement = hex(text(a, 1, "measurement"));
+            store.put(GovMaps.NODE_CODE_IDS, measurement, Json.write(Json.newObject()
+                    .put("platform", platform).put("status", "AllowedToJoin")));
+            return null;
+        });
+        writes.put("removeNodeMeasurement", a -> {
+            String platform = text(a, 0, "platform");
+            String measurement = hex(text(a, 1, "measurement"));
+            String current = store.get(GovMaps.NODE_CODE_IDS, measurement).orElseThrow(() ->
+                    new IllegalArgumentException("measurement " + measurement + " is not allowed now"));
+            if (!platform.equals(Json.object(current, "code id").path("platform").asText())) {
+                throw new IllegalArgumentException("measurement " + measurement + " is not for platform " + platform);
+            }
+            store.remove(GovMaps.NODE_CODE_IDS, measurement);
+            return null;
+        });
+        writes.put("setCaCertBundle", a -> {
+            String name = text(a, 0, "bundle name");
+            String pem = text(a, 1, "bundle");
+            if (Pem.readCertificates(pem).isEmpty()) {
+                throw new IllegalArgumentException("CA bundle " + name + " holds no certificate");
+            }
+            store.put(GovMaps.CA_CERT_BUNDLES, name, pem);
+            return null;
+        });
+        writes.put("removeCaCertBundle", a -> {
+            store.remove(GovMaps.CA_CERT_BUNDLES, text(a, 0, "bundle name"));
+            return null;
+        });
+        writes.put("setJwtIssuer", a -> {
+            String issuer = text(a, 0, "issuer");
+            if (!a.path(1).isObject()) {
+                throw new IllegalArgumentException("JWT issuer settings must be an object");
+            }
+            store.put(GovMaps.JWT_ISSUERS, issuer, Json.write(a.path(1)));
+            return null;
+        });
+        writes.put("removeJwtIssuer", a -> {
+            String issuer = text(a, 0, "issuer");
+            if (store.get(GovMaps.JWT_ISSUERS, issuer).isEmpty()) {
+                throw new IllegalArgumentException("no JWT issuer " + issuer);
+            }
+            store.remove(GovMaps.JWT_ISSUERS, issuer);
+            return null;
+        });
+        writes.put("requestLedgerRekey", a -> request(GovMaps.REQUEST_LEDGER_REKEY));
+        writes.put("requestSnapshot", a -> request(GovMaps.REQUEST_SNAPSHOT));
+    }
+
+    @Override
+    public List<String> operations() {
+        List<String> ops = new ArrayList<>(reads.keySet());
+        ops.addAll(writes.keySet());
+        return ops;
+    }
+
+    @Override
+    public String call(String op, JsonNode args) {
+        if (!args.isArray()) {
+            throw new IllegalArgumentException("arguments of gov." + op + " must be an array");
+        }
+        Function<JsonNode, JsonNode> f = reads.get(op);
+        if (f == null) {
+            f = writes.get(op);
+            if (f == null) {
+                throw new IllegalArgumentException("no operation gov." + op);
+            }
+            if (!writable) {
+                throw new IllegalStateException("gov." + op + " changes the store: only apply may call it");
+            }
+        }
+        JsonNode r = f.apply(args);
+        return r == null ? "null" : Json.write(r);
+    }
+
+    private JsonNode member(String id) {
+        return store.get(GovMaps.MEMBER_CERTS, id).<JsonNode>map(cert -> {
+            ObjectNode info = Json.object(store.get(GovMaps.MEMBER_INFO, id).orElse("{}"), "member info");
+            ObjectNode o = Json.newObject().put("memberId", id).put("cert", cert)
+                    .put("status", info.path("status").asText());
+            o.put("encryptionKey", store.get(GovMaps.MEMBER_ENCRYPTION_KEYS, id).orElse(null));
+            o.set("memberData", info.get("memberData"));
+            return o;
+        }).orElse(null);
+    }
+
+    private int recoveryMemberCount() {
+        int[] n = {0};
+        GovReads.activeMembers(store).forEach(id -> {
+            if (store.get(GovMaps.MEMBER_ENCRYPTION_KEYS, id).isPresent()) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
+    private JsonNode setNodeStatus(String nodeId, String status) {
+        ObjectNode info = Json.object(store.get(GovMaps.NODES, nodeId).orElseThrow(() ->
+                new IllegalArgumentException("no node " + nodeId)), "node info");
+        info.put("status", status);
+        store.put(GovMaps.NODES, nodeId, Json.write(info));
+        return null;
+    }
+
+    private JsonNode request(String kind) {
+        long count = store.get(GovMaps.SERVICE_REQUESTS, kind)
+                .map(j -> Json.object(j, "request").path("count").asLong()).orElse(0L);
+        store.put(GovMaps.SERVICE_REQUESTS, kind, Json.write(Json.newObject()
+                .put("proposalId", proposalId).put("count", count + 1)));
+        return null;
+    }
+
+    private static String text(JsonNode args, int index, String what) {
+        JsonNode n = args.path(index);
+        if (!n.isTextual()) {
+            throw new IllegalArgumentException(what + " (argument " + (index + 1) + ") must be a string");
+        }
+        return n.asText();
+    }
+
+    private static String hex(String s) {
+        if (s.isEmpty() || !s.matches("[0-9a-fA-F]+") || s.length() % 2 != 0) {
+            throw new IllegalArgumentException("measurement must be hex, got '" + s + "'");
+        }
+        return s.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static X509Certificate certificate(String pem) {
+        try {
+            return Pem.readCertificate(pem);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a PEM certificate: " + e.getMessage());
+        }
+    }
+
+    /** Parses an RSA public key PEM (SubjectPublicKeyInfo) of at least 2048 bits. */
+    static RSAPublicKey encryptionKey(String pem) {
+        String body = pem.replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", "")
+                .replaceAll("\\s", "");
+        try {
+            PublicKey k = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(body)));
+            RSAPublicKey rsa = (RSAPublicKey) k;
+            if (rsa.getModulus().bitLength() < 2048) {
+                throw new IllegalArgumentException("encryption key must be RSA of at least 2048 bits");
+            }
+            return rsa;
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+            throw new IllegalArgumentException("not an RSA public key PEM: " + e.getMessage());
+        }
+    }
+
+    static boolean isValidEncryptionKey(String pem) {
+        try {
+            encryptionKey(pem);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
