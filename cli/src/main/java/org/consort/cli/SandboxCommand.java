@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.consort.client.ConsortClient;
+import org.consort.client.MemberClient;
 import org.consort.crypto.Certificates;
 import org.consort.crypto.EcCurve;
 import org.consort.crypto.Pem;
@@ -107,6 +109,10 @@ public final class SandboxCommand implements Callable<Integer> {
         processes.add(p);
         JsonNode startup = awaitStartup(p, nodeDir, Duration.ofSeconds(120));
 
+        String url = startup.get("url").asText();
+        Path serviceCertFile = nodeDir.resolve(NodeFiles.SERVICE_CERT);
+        openIfNew(network, url, serviceCertFile);
+
         ArrayNode nodeList = network.putArray("nodes");
         ObjectNode n = nodeList.addObject();
         n.put("id", startup.get("nodeId").asText());
@@ -150,6 +156,21 @@ public final class SandboxCommand implements Callable<Integer> {
     }
 
     private volatile boolean stopping;
+
+    /** A new service starts Opening: its members acknowledge the state digest and vote it open. */
+    private static void openIfNew(ObjectNode network, String url, Path serviceCert) throws Exception {
+        ConsortClient anyone = ConsortClient.connect(url, serviceCert, null, null);
+        String status = anyone.get("/gov/service/info").json().path("status").asText();
+        if (!status.equals("Opening")) {
+            return;
+        }
+        List<MemberClient> members = new ArrayList<>();
+        for (JsonNode m : network.withArray("members")) {
+            members.add(MemberClient.connect(url, serviceCert, Path.of(m.get("cert").asText()), Path.of(m.get("key").asText())));
+        }
+        String proposal = MemberClient.openService(members, Duration.ofSeconds(60));
+        System.out.println("Members acknowledged the state digest and opened the service (proposal " + proposal + ")");
+    }
 
     private void stopNodes() {
         stopping = true;

@@ -7,21 +7,22 @@ package org.consort.node;
  * @param requestBodyBytesMax      largest request body accepted (413 above)
  * @param requestHeaderBytesMax    largest request line plus headers (431 above)
  * @param httpThreadsMax           worker threads serving HTTP requests
- * @param connectionsMax           open client connections at once (new ones wait in the backlog)
+ * @param connectionsMax           open client connections at once (new ones wait in the backlog); with
+ *                                 http2StreamsMax it bounds the requests in progress and so Jetty's
+ *                                 job queue (which Jetty requires to be unbounded itself)
  * @param pendingEntriesMax        executed transactions waiting to reach the ledger (503 above)
  * @param writeAttemptsMax         attempts of a write transaction that meets conflicts (409 after)
  * @param logMessageBytesMax       largest message of the logging application
  * @param historyVersionsMax       versions of the store kept readable for historical queries
  * @param http2StreamsMax          concurrent HTTP/2 streams per connection
  * @param idleTimeoutMs            idle time after which a client connection is closed
- * @param httpQueuedJobsMax        HTTP jobs waiting for a worker thread (connections are closed above)
  */
 public record Limits(int requestBodyBytesMax, int requestHeaderBytesMax, int httpThreadsMax,
         int connectionsMax, int pendingEntriesMax, int writeAttemptsMax, int logMessageBytesMax,
-        int historyVersionsMax, int http2StreamsMax, long idleTimeoutMs, int httpQueuedJobsMax) {
+        int historyVersionsMax, int http2StreamsMax, long idleTimeoutMs) {
 
     public static Limits defaults() {
-        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 100_000, 128, 60_000, 8192);
+        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 100_000, 128, 60_000);
     }
 
     public Limits {
@@ -36,7 +37,6 @@ public record Limits(int requestBodyBytesMax, int requestHeaderBytesMax, int htt
         require(historyVersionsMax >= 1, "historyVersionsMax must be positive");
         require(http2StreamsMax >= 1, "http2StreamsMax must be positive");
         require(idleTimeoutMs >= 1000, "idleTimeoutMs must be at least 1000");
-        require(httpQueuedJobsMax >= 16, "httpQueuedJobsMax must be at least 16");
     }
 
     private static void require(boolean ok, String message) {

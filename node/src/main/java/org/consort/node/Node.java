@@ -33,7 +33,16 @@ import org.consort.ledger.LedgerConfig;
 import org.consort.ledger.LedgerCorruptException;
 import org.consort.ledger.LedgerSecrets;
 import org.consort.ledger.Receipt;
+import java.util.ArrayList;
+import java.util.List;
+import org.consort.governance.ConstitutionLimits;
+import org.consort.governance.ConstitutionRuntime;
+import org.consort.governance.DefaultConstitution;
+import org.consort.governance.Genesis;
+import org.consort.governance.GovernanceService;
+import org.consort.governance.MemberStatus;
 import org.consort.node.apps.LoggingApp;
+import org.consort.node.gov.GovEndpoints;
 import org.consort.node.auth.StoreAuthenticator;
 import org.consort.node.config.NodeConfig;
 import org.consort.node.endpoints.EndpointRegistry;
@@ -58,6 +67,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** How far a member request's created_at may be from the node's clock. */
+    public static final Duration GOV_REQUEST_WINDOW = Duration.ofMinutes(5);
 
     /** The node could not start; the message says why (which file, which entry). */
     public static final class StartFailure extends Exception {
@@ -76,6 +87,8 @@ public final class Node implements AutoCloseable {
     private final long startupSeqno;
     private final AtomicLong committed = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final ConstitutionRuntime constitutionRuntime = new ConstitutionRuntime(ConstitutionLimits.defaults());
+    private final GovernanceService governance = new GovernanceService(constitutionRuntime, GOV_REQUEST_WINDOW);
     private LocalReplicator replicator;
     private HttpServer server;
     private volatile String state = "Starting";
@@ -199,6 +212,9 @@ public final class Node implements AutoCloseable {
         replicator = new LocalReplicator(store, ledger, identity, view, lastSigned, unsigned,
                 config.signatureIntervalEntries(), config.signatureIntervalMs(), config.fsync(),
                 config.limits().pendingEntriesMax(), clock, this::onCommit, this::onFatal);
+        if (config.initialMembers().isEmpty() && fresh) {
+            throw new IllegalStateException("a new service needs at least one initial member (initialMembers)");
+        }
         if (fresh) {
             genesis(clock);
         }
@@ -215,6 +231,7 @@ public final class Node implements AutoCloseable {
 
         EndpointRegistry registry = new EndpointRegistry();
         new LoggingApp(config.limits(), this::historicalRead).register(registry);
+        new GovEndpoints(governance, clock, ledger::root).register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
         TxEngine engine = new TxEngine(store, replicator, views, config.limits());
@@ -233,22 +250,22 @@ public final class Node implements AutoCloseable {
                 store.version(), committed.get());
     }
 
-    /** The first transaction of a new service: its identity, members, users and this node. */
+    /**
+     * The first transaction of a new service: governance's first state (service Opening, the
+     * initial members as Accepted, users, the default constitution) and this node as Trusted.
+     */
     private void genesis(InstantSource clock) throws IOException {
         WriteTx tx = store.writeTx();
-        ObjectNode service = Json.object();
-        service.put("cert", Pem.certificate(serviceCert));
-        service.put("status", "Open");
-        service.put("createdAt", clock.instant().toString());
-        tx.write(ServiceMaps.SERVICE_INFO).put(ServiceMaps.SERVICE_KEY, new String(Json.bytes(service), StandardCharsets.UTF_8));
+        List<Genesis.Member> members = new ArrayList<>();
         for (String file : config.initialMembers()) {
-            X509Certificate c = Pem.readCertificate(Files.readString(Path.of(file)));
-            tx.write(ServiceMaps.MEMBER_CERTS).put(Certificates.keyId(c), Pem.certificate(c));
+            String pem = Pem.certificate(Pem.readCertificate(Files.readString(Path.of(file))));
+            members.add(new Genesis.Member(pem, null, null, MemberStatus.Accepted));
         }
+        List<String> users = new ArrayList<>();
         for (String file : config.initialUsers()) {
-            X509Certificate c = Pem.readCertificate(Files.readString(Path.of(file)));
-            tx.write(ServiceMaps.USER_CERTS).put(Certificates.keyId(c), Pem.certificate(c));
+            users.add(Pem.certificate(Pem.readCertificate(Files.readString(Path.of(file)))));
         }
+        governance.initialize(tx, new Genesis(Pem.certificate(serviceCert), members, users, DefaultConstitution.text(), 0));
         ObjectNode nodeInfo = Json.object();
         nodeInfo.put("cert", identity.certificatePem());
         nodeInfo.put("status", "Trusted");
@@ -418,6 +435,11 @@ public final class Node implements AutoCloseable {
             ledger.close();
         } catch (IOException | RuntimeException e) {
             LOG.error("error closing the ledger", e);
+        }
+        try {
+            constitutionRuntime.close();
+        } catch (RuntimeException e) {
+            LOG.warn("error closing the constitution runtime", e);
         }
         state = "Stopped";
         LOG.info("node {} stopped at seqno {} (committed {})", identity.id(), store.version(), committed.get());

@@ -27,6 +27,7 @@ class NodeTest {
     void start() throws Exception {
         net = new TestNetwork(dir, 10);
         node = Node.start(net.config);
+        net.open(node);
     }
 
     @AfterEach
@@ -115,7 +116,7 @@ class NodeTest {
         assertThat(user.get("/node/tx?transaction_id=banana").status()).isEqualTo(400);
         assertThat(user.get("/app/receipt?transaction_id=1.99999").status()).isEqualTo(404);
 
-        // None of the above wrote anything (signatures may have been added, but no write set).
+        // None of the above wrote anything.
         Thread.sleep(100);
         assertThat(user.get("/app/log/private?id=1").status()).isEqualTo(404);
         assertThat(node.lastSeqno()).isEqualTo(before);
@@ -136,6 +137,7 @@ class NodeTest {
         assertThat(h2.get("/node/version").json().get("platform").asText()).isEqualTo("virtual");
         assertThat(h2.get("/node/metrics").text()).contains("consort_ledger_committed_seqno");
         assertThat(h2.get("/node/network").json().get("serviceStatus").asText()).isEqualTo("Open");
+        assertThat(h2.get("/gov/service/info").json().get("status").asText()).isEqualTo("Open");
     }
 
     @Test

@@ -66,6 +66,15 @@ final class TestNetwork {
         return ConsortClient.connect("https://127.0.0.1:" + node.port(), serviceCert(), strangerCert, strangerKey);
     }
 
+    org.consort.client.MemberClient memberClient(Node node) throws IOException {
+        return org.consort.client.MemberClient.connect("https://127.0.0.1:" + node.port(), serviceCert(), memberCert, memberKey);
+    }
+
+    /** Opens the service as its member would: ack the state digest, propose, vote. */
+    void open(Node node) throws Exception {
+        org.consort.client.MemberClient.openService(List.of(memberClient(node)), java.time.Duration.ofSeconds(30));
+    }
+
     ConsortClient anonymous(Node node) throws IOException {
         return ConsortClient.connect("https://127.0.0.1:" + node.port(), serviceCert(), null, null);
     }

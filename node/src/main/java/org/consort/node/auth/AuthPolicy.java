@@ -12,5 +12,11 @@ public enum AuthPolicy {
     /** A TLS client certificate registered as a member by governance. */
     MEMBER_CERT,
     /** A registered user or member certificate. */
-    USER_OR_MEMBER_CERT
+    USER_OR_MEMBER_CERT,
+    /**
+     * A COSE Sign1 envelope in the body, signed by a member with its registered key, of the
+     * endpoint's message type, recent and not replayed. TLS accepts anyone; the governance
+     * handler verifies the envelope before anything is written.
+     */
+    MEMBER_SIGNATURE
 }

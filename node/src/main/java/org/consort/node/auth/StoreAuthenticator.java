@@ -37,7 +37,7 @@ public final class StoreAuthenticator implements Authenticator {
 
     @Override
     public Caller authenticate(AuthPolicy policy, X509Certificate[] chain) {
-        if (policy == AuthPolicy.NO_AUTH) {
+        if (policy == AuthPolicy.NO_AUTH || policy == AuthPolicy.MEMBER_SIGNATURE) {
             return Caller.ANONYMOUS;
         }
         if (chain == null || chain.length == 0) {
@@ -52,6 +52,7 @@ public final class StoreAuthenticator implements Authenticator {
         ReadTx tx = store.readTx();
         if (policy == AuthPolicy.USER_CERT || policy == AuthPolicy.USER_OR_MEMBER_CERT) {
             if (matches(tx, ServiceMaps.USER_CERTS, id, cert)) {
+                requireOpen(tx);
                 return new Caller(Caller.Kind.USER, id, cert);
             }
         }
@@ -91,6 +92,15 @@ public final class StoreAuthenticator implements Authenticator {
         }
     }
 
+    /** Users are served only once members have opened the service. */
+    private static void requireOpen(ReadTx tx) {
+        java.util.Optional<org.consort.governance.ServiceStatus> status = org.consort.governance.GovReads.serviceStatus(tx);
+        if (status.isEmpty() || status.get() != org.consort.governance.ServiceStatus.Open) {
+            throw new HttpError(403, "ServiceNotOpen", "the service is not open to users (status "
+                    + status.map(Enum::name).orElse("unknown") + "); its members must open it");
+        }
+    }
+
     private static boolean sameCertificate(String pem, X509Certificate cert) {
         try {
             return java.util.Arrays.equals(Pem.readCertificate(pem).getEncoded(), cert.getEncoded());
@@ -104,7 +114,7 @@ public final class StoreAuthenticator implements Authenticator {
             case USER_CERT -> "a user";
             case MEMBER_CERT -> "a member";
             case USER_OR_MEMBER_CERT -> "a user or a member";
-            case NO_AUTH -> "anyone";
+            case NO_AUTH, MEMBER_SIGNATURE -> "anyone";
         };
     }
 }

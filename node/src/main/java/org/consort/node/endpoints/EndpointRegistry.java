@@ -22,7 +22,11 @@ public final class EndpointRegistry {
     public sealed interface Lookup permits Found, NotFound, MethodNotAllowed {
     }
 
-    public record Found(Endpoint endpoint) implements Lookup {
+    /** A match; {@code pathParams} holds the values of the template's {@code {name}} segments. */
+    public record Found(Endpoint endpoint, Map<String, String> pathParams) implements Lookup {
+        public Found(Endpoint endpoint) {
+            this(endpoint, Map.of());
+        }
     }
 
     public record NotFound() implements Lookup {
@@ -32,6 +36,8 @@ public final class EndpointRegistry {
     }
 
     private final Map<String, Map<String, Endpoint>> byPath = new TreeMap<>();
+    /** Paths with {@code {name}} segments, matched after the exact paths, in registration order. */
+    private final List<PathTemplate> templates = new ArrayList<>();
     private boolean frozen;
 
     public Builder get(String path, AuthPolicy auth) {
@@ -61,6 +67,9 @@ public final class EndpointRegistry {
         if (!e.path().startsWith("/")) {
             throw new IllegalArgumentException("path must start with '/': " + e.path());
         }
+        if (e.path().contains("{") && byPath.get(e.path()) == null) {
+            templates.add(PathTemplate.parse(e.path()));
+        }
         Map<String, Endpoint> methods = byPath.computeIfAbsent(e.path(), p -> new TreeMap<>());
         if (methods.putIfAbsent(e.method(), e) != null) {
             throw new IllegalArgumentException("duplicate endpoint " + e.method() + " " + e.path());
@@ -69,6 +78,18 @@ public final class EndpointRegistry {
 
     public Lookup find(String method, String path) {
         Map<String, Endpoint> methods = byPath.get(path);
+        Map<String, String> params = Map.of();
+        if (methods == null || path.contains("{")) {
+            methods = null;
+            for (PathTemplate t : templates) {
+                Map<String, String> p = t.match(path);
+                if (p != null) {
+                    methods = byPath.get(t.text());
+                    params = p;
+                    break;
+                }
+            }
+        }
         if (methods == null) {
             return new NotFound();
         }
@@ -76,7 +97,65 @@ public final class EndpointRegistry {
         if (e == null) {
             return new MethodNotAllowed(Collections.unmodifiableSet(new TreeSet<>(methods.keySet())));
         }
-        return new Found(e);
+        return new Found(e, params);
+    }
+
+    /**
+     * A path with variable segments: {@code /gov/members/proposals/{proposalId}:withdraw}. A
+     * variable takes one whole segment, optionally followed by a literal suffix in the same
+     * segment; values are non-empty and contain no '/'.
+     */
+    record PathTemplate(String text, List<String> literals, List<String> names, List<String> suffixes) {
+        static PathTemplate parse(String text) {
+            List<String> literals = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            List<String> suffixes = new ArrayList<>();
+            for (String segment : text.substring(1).split("/", -1)) {
+                if (segment.startsWith("{")) {
+                    int close = segment.indexOf('}');
+                    if (close < 2) {
+                        throw new IllegalArgumentException("bad path variable in " + text);
+                    }
+                    literals.add(null);
+                    names.add(segment.substring(1, close));
+                    suffixes.add(segment.substring(close + 1));
+                } else if (segment.contains("{")) {
+                    throw new IllegalArgumentException("a path variable must start its segment: " + text);
+                } else {
+                    literals.add(segment);
+                    names.add(null);
+                    suffixes.add(null);
+                }
+            }
+            return new PathTemplate(text, literals, names, suffixes);
+        }
+
+        Map<String, String> match(String path) {
+            if (!path.startsWith("/")) {
+                return null;
+            }
+            String[] segments = path.substring(1).split("/", -1);
+            if (segments.length != literals.size()) {
+                return null;
+            }
+            Map<String, String> params = new java.util.HashMap<>();
+            for (int i = 0; i < segments.length; i++) {
+                String literal = literals.get(i);
+                if (literal != null) {
+                    if (!literal.equals(segments[i])) {
+                        return null;
+                    }
+                    continue;
+                }
+                String suffix = suffixes.get(i);
+                String seg = segments[i];
+                if (!seg.endsWith(suffix) || seg.length() == suffix.length()) {
+                    return null;
+                }
+                params.put(names.get(i), seg.substring(0, seg.length() - suffix.length()));
+            }
+            return params;
+        }
     }
 
     public List<Endpoint> endpoints() {
@@ -95,6 +174,9 @@ public final class EndpointRegistry {
                 .put("description", "TLS client certificate registered as a user");
         schemes.putObject("member_cert").put("type", "mutualTLS")
                 .put("description", "TLS client certificate registered as a member");
+        schemes.putObject("member_cose_sign1").put("type", "apiKey").put("in", "header").put("name", "content-type")
+                .put("description", "Body is a COSE Sign1 envelope (application/cose) signed by a member, "
+                        + "with msg_type and created_at in the protected header");
         ObjectNode paths = doc.putObject("paths");
         for (Endpoint e : endpoints()) {
             if (!e.path().startsWith(prefix)) {
@@ -110,13 +192,20 @@ public final class EndpointRegistry {
                 case NO_AUTH -> { }
                 case USER_CERT -> security.addObject().putArray("user_cert");
                 case MEMBER_CERT -> security.addObject().putArray("member_cert");
+                case MEMBER_SIGNATURE -> security.addObject().putArray("member_cose_sign1");
                 case USER_OR_MEMBER_CERT -> {
                     security.addObject().putArray("user_cert");
                     security.addObject().putArray("member_cert");
                 }
             }
-            if (!e.queryParameters().isEmpty()) {
+            if (!e.queryParameters().isEmpty() || e.path().contains("{")) {
                 ArrayNode params = op.putArray("parameters");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{([^}]+)}").matcher(e.path());
+                while (m.find()) {
+                    ObjectNode pn = params.addObject();
+                    pn.put("name", m.group(1)).put("in", "path").put("required", true);
+                    pn.putObject("schema").put("type", "string");
+                }
                 for (Endpoint.Parameter p : e.queryParameters()) {
                     ObjectNode pn = params.addObject();
                     pn.put("name", p.name()).put("in", "query").put("required", p.required())

@@ -21,10 +21,26 @@ public class RequestContext {
     private int status = 200;
     private final Map<String, String> responseHeaders = new LinkedHashMap<>();
 
+    private final Map<String, String> pathParams;
+
     public RequestContext(Caller caller, Map<String, String> query, byte[] body) {
+        this(caller, query, Map.of(), body);
+    }
+
+    public RequestContext(Caller caller, Map<String, String> query, Map<String, String> pathParams, byte[] body) {
         this.caller = caller;
         this.query = query;
+        this.pathParams = pathParams;
         this.body = body;
+    }
+
+    /** The value of a {@code {name}} segment of the endpoint's path. */
+    public String pathParam(String name) {
+        String v = pathParams.get(name);
+        if (v == null) {
+            throw new IllegalStateException("endpoint has no path parameter '" + name + "'");
+        }
+        return v;
     }
 
     public Caller caller() {

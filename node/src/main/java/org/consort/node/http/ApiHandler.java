@@ -84,7 +84,7 @@ public final class ApiHandler extends Handler.Abstract {
                     metricPath = endpoint.path();
                     Caller caller = authenticator.authenticate(endpoint.auth(), peerCertificates(request));
                     byte[] requestBody = readBody(request);
-                    RequestContext ctx = new RequestContext(caller, query(request), requestBody);
+                    RequestContext ctx = new RequestContext(caller, query(request), found.pathParams(), requestBody);
                     Object result = runner.run(endpoint, ctx);
                     status = ctx.status();
                     headers = ctx.responseHeaders();

@@ -42,8 +42,8 @@ public final class HttpServer implements AutoCloseable {
 
     public static HttpServer start(String host, int port, PrivateKey key, X509Certificate[] chain, Handler handler,
             Limits limits) throws Exception {
-        QueuedThreadPool pool = new QueuedThreadPool(limits.httpThreadsMax(), Math.min(8, limits.httpThreadsMax()), 60_000,
-                new org.eclipse.jetty.util.BlockingArrayQueue<>(limits.httpQueuedJobsMax()));
+        // The job queue is bounded by connectionsMax x http2StreamsMax requests in progress.
+        QueuedThreadPool pool = new QueuedThreadPool(limits.httpThreadsMax(), Math.min(8, limits.httpThreadsMax()));
         pool.setName("http");
         Server server = new Server(pool);
 

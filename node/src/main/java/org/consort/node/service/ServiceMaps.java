@@ -1,31 +1,27 @@
 package org.consort.node.service;
 
-import org.consort.kv.Codec;
+import org.consort.governance.GovMaps;
 import org.consort.kv.MapName;
 
 /**
- * The maps the framework itself keeps in the store. Governance maps are public (plaintext in
- * the ledger, so an auditor can replay governance); ids are key ids (hex SHA-256 of the certificate's public key info).
+ * The governance maps the node itself reads (authentication, network information). They are
+ * defined once, by governance ({@link GovMaps}); ids are key ids (hex SHA-256 of the
+ * certificate's public key info).
  */
 public final class ServiceMaps {
     private ServiceMaps() {
     }
 
-    /** "service" → JSON {"cert": PEM, "status": "Opening"|"Open"|..., "createdAt"}. */
-    public static final MapName<String, String> SERVICE_INFO =
-            MapName.of("public:consort.gov.service.info", Codec.utf8(), Codec.utf8());
+    /** "service" → JSON {"cert": PEM, "status": "Opening"|"Open"|...}. */
+    public static final MapName<String, String> SERVICE_INFO = GovMaps.SERVICE_INFO;
     /** member id → certificate PEM. */
-    public static final MapName<String, String> MEMBER_CERTS =
-            MapName.of("public:consort.gov.members.certs", Codec.utf8(), Codec.utf8());
+    public static final MapName<String, String> MEMBER_CERTS = GovMaps.MEMBER_CERTS;
+    /** member id → JSON {"status": "Accepted"|"Active", ...}. */
+    public static final MapName<String, String> MEMBER_INFO = GovMaps.MEMBER_INFO;
     /** user id → certificate PEM. */
-    public static final MapName<String, String> USER_CERTS =
-            MapName.of("public:consort.gov.users.certs", Codec.utf8(), Codec.utf8());
-    /** node id → JSON {"cert": endorsed node certificate PEM, "status": "Trusted"|..., "address"}. */
-    public static final MapName<String, String> NODES =
-            MapName.of("public:consort.gov.nodes.info", Codec.utf8(), Codec.utf8());
-    /** view → first seqno of that view (the history of primaries' terms). */
-    public static final MapName<Long, Long> VIEW_HISTORY =
-            MapName.of("public:consort.internal.view_history", Codec.int64(), Codec.int64());
+    public static final MapName<String, String> USER_CERTS = GovMaps.USER_CERTS;
+    /** node id → JSON {"cert": endorsed node certificate PEM, "status": "Trusted"|..., "host"}. */
+    public static final MapName<String, String> NODES = GovMaps.NODES;
 
-    public static final String SERVICE_KEY = "service";
+    public static final String SERVICE_KEY = GovMaps.SERVICE_KEY;
 }

@@ -1,0 +1,93 @@
+package org.consort.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.consort.client.ConsortClient;
+import org.consort.client.MemberClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Governance through a node over HTTPS: the service opens by vote; refused requests write nothing. */
+class GovernanceNodeTest {
+    @TempDir
+    Path dir;
+    TestNetwork net;
+    Node node;
+
+    @BeforeEach
+    void start() throws Exception {
+        net = new TestNetwork(dir, 10);
+        node = Node.start(net.config);
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    @Test
+    void usersWaitUntilMembersOpenTheService() throws Exception {
+        ConsortClient user = net.user(node);
+        ConsortClient.Response before = user.postJson("/app/log/private", Map.of("id", 1, "msg", "too early"));
+        assertThat(before.status()).isEqualTo(403);
+        assertThat(before.json().at("/error/code").asText()).isEqualTo("ServiceNotOpen");
+        assertThat(net.anonymous(node).get("/gov/service/info").json().get("status").asText()).isEqualTo("Opening");
+
+        MemberClient member = net.memberClient(node);
+        // An Accepted member cannot propose before acknowledging the state digest.
+        ConsortClient.Response early = member.propose("{\"actions\": [{\"name\": \"transition_service_to_open\", \"args\": {}}]}");
+        assertThat(early.status()).isEqualTo(403);
+
+        String proposal = MemberClient.openService(List.of(member), Duration.ofSeconds(30));
+        assertThat(member.proposal(proposal).json().get("state").asText()).isEqualTo("Accepted");
+        assertThat(user.postJson("/app/log/private", Map.of("id", 1, "msg", "now")).status()).isEqualTo(200);
+        assertThat(net.anonymous(node).get("/gov/service/members").json().at("/value/0/status").asText())
+                .isEqualTo("Active");
+    }
+
+    @Test
+    void forgedReplayedAndMistypedRequestsAreRefusedAndRecordNothing() throws Exception {
+        MemberClient member = net.memberClient(node);
+        assertThat(member.activate().status()).isEqualTo(200);
+        while (node.lastSignedSeqno() < node.lastSeqno()) {
+            Thread.sleep(10); // let the signature of the ack land before counting
+        }
+        long before = node.lastSeqno();
+
+        byte[] envelope = member.sign("proposal", null,
+                "{\"actions\": [{\"name\": \"set_recovery_threshold\", \"args\": {\"recovery_threshold\": 1}}]}".getBytes());
+        byte[] forged = envelope.clone();
+        forged[forged.length - 5] ^= 1; // inside the signature
+        assertThat(post(member, "/gov/members/proposals:create", forged).status()).isEqualTo(401);
+        // A ballot envelope sent to the proposal endpoint is the wrong type.
+        byte[] ballot = member.sign("ballot", "abc", "{}".getBytes());
+        assertThat(post(member, "/gov/members/proposals:create", ballot).status()).isEqualTo(400);
+        assertThat(post(member, "/gov/members/proposals:create", "not cose".getBytes()).status()).isEqualTo(400);
+        MemberClient stranger = MemberClient.connect("https://127.0.0.1:" + node.port(), net.serviceCert(),
+                net.strangerCert, net.strangerKey);
+        assertThat(stranger.propose("{\"actions\": []}").status()).isIn(401, 403);
+        ConsortClient.Response unknownAction = member.propose("{\"actions\": [{\"name\": \"make_me_king\", \"args\": {}}]}");
+        assertThat(unknownAction.status()).isEqualTo(400);
+        Thread.sleep(100);
+        assertThat(node.lastSeqno()).as("refused requests write nothing").isEqualTo(before);
+
+        // The first time it is accepted, a replay is refused.
+        ConsortClient.Response ok = post(member, "/gov/members/proposals:create", envelope);
+        assertThat(ok.status()).isEqualTo(200);
+        ConsortClient.Response replay = post(member, "/gov/members/proposals:create", envelope);
+        assertThat(replay.status()).isEqualTo(401);
+        assertThat(replay.json().at("/error/code").asText()).isEqualTo("REPLAYED_REQUEST");
+    }
+
+    private static ConsortClient.Response post(MemberClient m, String path, byte[] body) throws Exception {
+        return m.http().send(java.net.http.HttpRequest.newBuilder(m.http().baseUri().resolve(path))
+                .header("content-type", "application/cose")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+}

@@ -1,0 +1,244 @@
+package org.consort.replication.ratis;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.consort.replication.BatchFrame;
+import org.consort.replication.LogStateMachine;
+import org.consort.replication.ReplicationException.CorruptBatchException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adapts our {@link LogStateMachine} to Ratis: unframes and checks each committed batch, turns
+ * Ratis' leadership notifications into leader-ready / not-leader signals, and keeps snapshots
+ * as single files in Ratis' state machine directory.
+ *
+ * <p>Threading: Ratis calls {@code applyTransaction}, {@code takeSnapshot}, {@code reinitialize}
+ * and {@code notifyLeaderReady} on its one state machine updater thread; leadership and
+ * configuration notifications come from server threads. Leadership signals are serialised by
+ * a lock so "not leader" never overtakes "leader ready" of the same term.
+ */
+final class RatisStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(RatisStateMachine.class);
+    static final byte REPLY_APPLIED = 0;
+    static final byte REPLY_REJECTED = 1;
+
+    private final LogStateMachine target;
+    private final Consumer<Set<String>> onMembers;
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final Object leadership = new Object();
+    /** Term in which this node signalled leader-ready and has not yet signalled not-leader; -1 if none. */
+    private long readyTerm = -1;
+    private final AtomicLong rejectedBatches = new AtomicLong();
+    private volatile Path tmpDir;
+
+    RatisStateMachine(LogStateMachine target, Consumer<Set<String>> onMembers) {
+        this.target = target;
+        this.onMembers = onMembers;
+    }
+
+    long rejectedBatches() {
+        return rejectedBatches.get();
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        tmpDir = raftStorage.getStorageDir().getTmpDir().toPath();
+        getLifeCycle().startAndTransition(this::loadLatestSnapshot);
+    }
+
+    @Override
+    public void pause() {
+        // Ratis pauses the state machine before it installs a snapshot sent by the leader.
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        // Called after the leader installed a snapshot on this follower.
+        loadLatestSnapshot();
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    private void loadLatestSnapshot() throws IOException {
+        SingleFileSnapshotInfo s = storage.loadLatestSnapshot();
+        if (s == null) {
+            return;
+        }
+        TermIndex ti = s.getTermIndex();
+        TermIndex applied = getLastAppliedTermIndex();
+        if (applied != null && applied.getIndex() >= ti.getIndex()) {
+            return;
+        }
+        Path file = s.getFile().getPath();
+        if (s.getFile().getFileDigest() != null) {
+            MD5FileUtil.verifySavedMD5(file.toFile(), s.getFile().getFileDigest());
+        }
+        LOG.info("{}: installing snapshot {} at term {} index {}", getId(), file.getFileName(), ti.getTerm(), ti.getIndex());
+        target.installSnapshot(ti.getTerm(), ti.getIndex(), file);
+        setLastAppliedTermIndex(ti);
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return -1;
+        }
+        File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        Files.createDirectories(tmpDir);
+        Path tmp = Files.createTempFile(tmpDir, "snapshot-", ".part");
+        try {
+            this.target.takeSnapshot(last.getTerm(), last.getIndex(), tmp);
+            Files.createDirectories(target.toPath().getParent());
+            Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+        LOG.info("{}: snapshot taken at term {} index {}", getId(), last.getTerm(), last.getIndex());
+        return last.getIndex();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long term = entry.getTerm();
+        long index = entry.getIndex();
+        byte[] frame = entry.getStateMachineLogEntry().getLogData().toByteArray();
+        byte[] payload;
+        try {
+            payload = BatchFrame.decode(frame);
+        } catch (CorruptBatchException e) {
+            rejectedBatches.incrementAndGet();
+            LOG.error("{}: rejected batch at term {} index {}: {}", getId(), term, index, e.getMessage());
+            target.onRejectedBatch(term, index, e.getMessage());
+            updateLastAppliedTermIndex(term, index);
+            return CompletableFuture.completedFuture(reply(REPLY_REJECTED, term, e.getMessage()));
+        }
+        // An exception from the node escapes to Ratis, which stops this server: stop loudly, never diverge.
+        target.applyBatch(term, index, payload);
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(reply(REPLY_APPLIED, term, ""));
+    }
+
+    private static Message reply(byte status, long term, String text) {
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(1 + Long.BYTES + t.length);
+        b.put(status).putLong(term).put(t);
+        return Message.valueOf(ByteString.copyFrom(b.array()));
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        RaftServer.Division division = division();
+        if (division == null) {
+            return;
+        }
+        synchronized (leadership) {
+            long term = division.getInfo().getCurrentTerm();
+            if (!division.getInfo().isLeader() || readyTerm == term) {
+                return;
+            }
+            readyTerm = term;
+            target.onLeaderReady(term);
+        }
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (newLeaderId == null || !newLeaderId.equals(groupMemberId.getPeerId())) {
+            stepDown();
+        }
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        stepDown();
+    }
+
+    /** Signals not-leader once for the term in which leader-ready was signalled. */
+    void stepDown() {
+        synchronized (leadership) {
+            if (readyTerm >= 0) {
+                long term = readyTerm;
+                readyTerm = -1;
+                target.onNotLeader(term);
+            }
+        }
+    }
+
+    @Override
+    public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto conf) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (RaftPeerProto p : conf.getPeersList()) {
+            ids.add(p.getId().toStringUtf8());
+        }
+        List<String> current = new ArrayList<>(ids);
+        // During a joint configuration the old members still take part: keep trusting them.
+        for (RaftPeerProto p : conf.getOldPeersList()) {
+            ids.add(p.getId().toStringUtf8());
+        }
+        onMembers.accept(ids);
+        if (conf.getOldPeersCount() == 0) {
+            target.onMembershipChanged(List.copyOf(current));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        stepDown();
+        super.close();
+    }
+
+    private RaftServer.Division division() {
+        try {
+            return getServer().getNow(null) == null ? null : getServer().getNow(null).getDivision(getGroupId());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
