@@ -39,6 +39,7 @@ import org.consort.governance.ConstitutionLimits;
 import org.consort.governance.ConstitutionRuntime;
 import org.consort.governance.DefaultConstitution;
 import org.consort.governance.Genesis;
+import org.consort.governance.GovMaps;
 import org.consort.governance.GovernanceService;
 import org.consort.governance.MemberStatus;
 import org.consort.node.apps.LoggingApp;
@@ -83,6 +84,8 @@ public final class Node implements AutoCloseable {
     private final Store store;
     private final Ledger ledger;
     private final ViewHistory views;
+    private final LedgerSecrets secrets;
+    private final SecureRandom random;
     private final NodeMetrics metrics = new NodeMetrics();
     private final long startupSeqno;
     private final AtomicLong committed = new AtomicLong();
@@ -94,7 +97,9 @@ public final class Node implements AutoCloseable {
     private volatile String state = "Starting";
 
     private Node(NodeConfig config, Identity identity, X509Certificate serviceCert, Store store, Ledger ledger,
-            ViewHistory views, long startupSeqno) {
+            ViewHistory views, long startupSeqno, LedgerSecrets secrets, SecureRandom random) {
+        this.secrets = secrets;
+        this.random = random;
         this.config = config;
         this.identity = identity;
         this.serviceCert = serviceCert;
@@ -181,7 +186,7 @@ public final class Node implements AutoCloseable {
         long lastSigned = ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L);
         long view = lastView[0] + 1;
         views.startView(view, lastSeqno + 1);
-        Node node = new Node(config, identity, serviceCert, store, ledger, views, lastSeqno);
+        Node node = new Node(config, identity, serviceCert, store, ledger, views, lastSeqno, secrets, random);
         node.committed.set(lastSigned);
         store.globalCommit(lastSigned);
         try {
@@ -218,6 +223,14 @@ public final class Node implements AutoCloseable {
         if (fresh) {
             genesis(clock);
         }
+        // Rekeys are requested by governance and done once the request is committed; a request
+        // committed just before a crash is done at the next start.
+        store.addGlobalCommitHook(GovMaps.SERVICE_REQUESTS, (version, writes) -> {
+            if (writes.containsKey(GovMaps.REQUEST_LEDGER_REKEY)) {
+                rekeyIfRequested();
+            }
+        });
+        rekeyIfRequested();
         replicator.start();
         // The first entry of every view is a signature, durable before the API opens: so the
         // view is on disk before any TxID of it is given out, and a restart never reuses it.
@@ -278,6 +291,34 @@ public final class Node implements AutoCloseable {
         if (!(r instanceof CommitResult.Committed)) {
             throw new IllegalStateException("genesis transaction did not commit: " + r);
         }
+    }
+
+    /**
+     * Adds ledger secrets until there is one more than the committed count of rekey requests.
+     * Runs on the ledger writer (from the commit hook) or before it starts, so no entry is
+     * encrypted between adding the secret and writing it to disk.
+     */
+    private void rekeyIfRequested() {
+        long requested = store.readTxAt(store.globalCommitVersion()).read(GovMaps.SERVICE_REQUESTS)
+                .get(GovMaps.REQUEST_LEDGER_REKEY)
+                .map(j -> Json.parseObject(j.getBytes(StandardCharsets.UTF_8)).path("count").asLong())
+                .orElse(0L);
+        while (secrets.current().version() - 1 < requested) {
+            int next = secrets.current().version() + 1;
+            byte[] key = new byte[32];
+            random.nextBytes(key);
+            secrets.add(next, key);
+            try {
+                NodeFiles.writePrivate(Path.of(config.nodeDir(), NodeFiles.LEDGER_SECRETS), secrets.toJson());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot save the new ledger secret", e);
+            }
+            LOG.info("ledger rekeyed: new entries use ledger secret version {}", next);
+        }
+    }
+
+    public int ledgerSecretVersion() {
+        return secrets.current().version();
     }
 
     private void onCommit(long seqno) {

@@ -30,6 +30,7 @@ final class NodeEndpoints {
                     o.put("lastSignedSeqno", node.lastSignedSeqno());
                     o.put("committedSeqno", node.committedSeqno());
                     o.put("startupSeqno", node.startupSeqno());
+                    o.put("ledgerSecretVersion", node.ledgerSecretVersion());
                     return o;
                 });
         registry.get("/node/version", AuthPolicy.NO_AUTH)

@@ -85,6 +85,33 @@ class GovernanceNodeTest {
         assertThat(replay.json().at("/error/code").asText()).isEqualTo("REPLAYED_REQUEST");
     }
 
+    @Test
+    void ledgerRekeyByVoteKeepsOldAndNewRecordsReadableAcrossRestart() throws Exception {
+        MemberClient member = net.memberClient(node);
+        MemberClient.openService(List.of(member), Duration.ofSeconds(30));
+        ConsortClient user = net.user(node);
+        assertThat(user.postJson("/app/log/private", Map.of("id", 1, "msg", "before rekey")).status()).isEqualTo(200);
+        assertThat(node.ledgerSecretVersion()).isEqualTo(1);
+
+        String id = member.propose("{\"actions\": [{\"name\": \"trigger_ledger_rekey\", \"args\": {}}]}")
+                .json().get("proposalId").asText();
+        assertThat(member.vote(id, MemberClient.ACCEPT_BALLOT).json().get("state").asText()).isEqualTo("Accepted");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (node.ledgerSecretVersion() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the rekey happens once the accepted proposal is committed
+        }
+        assertThat(node.ledgerSecretVersion()).isEqualTo(2);
+        String tx = user.postJson("/app/log/private", Map.of("id", 2, "msg", "after rekey")).transactionId().orElseThrow();
+        assertThat(user.awaitStatus(tx, Duration.ofSeconds(10))).isEqualTo("Committed");
+
+        node.close();
+        node = Node.start(net.config);
+        ConsortClient again = net.user(node);
+        assertThat(again.get("/app/log/private?id=1").json().get("msg").asText()).isEqualTo("before rekey");
+        assertThat(again.get("/app/log/private?id=2").json().get("msg").asText()).isEqualTo("after rekey");
+        assertThat(again.get("/node/state").json().get("ledgerSecretVersion").asInt()).isEqualTo(2);
+    }
+
     private static ConsortClient.Response post(MemberClient m, String path, byte[] body) throws Exception {
         return m.http().send(java.net.http.HttpRequest.newBuilder(m.http().baseUri().resolve(path))
                 .header("content-type", "application/cose")
