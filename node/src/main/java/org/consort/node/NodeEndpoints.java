@@ -80,6 +80,18 @@ final class NodeEndpoints {
                     });
                     return o;
                 });
+        registry.get("/node/network/nodes", AuthPolicy.NO_AUTH)
+                .summary("The nodes of the network: id, status, host, whether primary")
+                .readOnly((ctx, tx) -> {
+                    ObjectNode o = Json.object();
+                    ArrayNode nodes = o.putArray("nodes");
+                    tx.read(ServiceMaps.NODES).forEach((id, json) -> nodes.add(nodeView(id, json, node)));
+                    return o;
+                });
+        registry.get("/node/network/nodes/primary", AuthPolicy.NO_AUTH)
+                .summary("The primary node")
+                .readOnly((ctx, tx) -> nodeView(node.nodeId(), tx.read(ServiceMaps.NODES).get(node.nodeId())
+                        .orElseThrow(() -> new HttpError(503, "NoPrimary", "no primary is known", 1L)), node));
         registry.get("/node/metrics", AuthPolicy.NO_AUTH)
                 .summary("Metrics in Prometheus text format")
                 .noStore(ctx -> {
@@ -99,6 +111,16 @@ final class NodeEndpoints {
                 .query("format", "json (default) or cose", false)
                 .noStore(ctx -> node.receipt(ctx, parseTxId(ctx.requireQuery("transaction_id")),
                         ctx.query("format").orElse("json")));
+    }
+
+    private static ObjectNode nodeView(String id, String json, Node node) {
+        ObjectNode stored = (ObjectNode) Json.parseObject(json.getBytes(StandardCharsets.UTF_8));
+        ObjectNode n = Json.object();
+        n.put("nodeId", id);
+        n.put("status", stored.path("status").asText());
+        n.put("host", stored.path("host").asText());
+        n.put("primary", id.equals(node.nodeId()));
+        return n;
     }
 
     static TxId parseTxId(String text) {

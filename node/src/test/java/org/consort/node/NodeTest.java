@@ -138,6 +138,8 @@ class NodeTest {
         assertThat(h2.get("/node/metrics").text()).contains("consort_ledger_committed_seqno");
         assertThat(h2.get("/node/network").json().get("serviceStatus").asText()).isEqualTo("Open");
         assertThat(h2.get("/gov/service/info").json().get("status").asText()).isEqualTo("Open");
+        assertThat(h2.get("/node/network/nodes").json().at("/nodes/0/nodeId").asText()).isEqualTo(node.nodeId());
+        assertThat(h2.get("/node/network/nodes/primary").json().get("primary").asBoolean()).isTrue();
     }
 
     @Test
