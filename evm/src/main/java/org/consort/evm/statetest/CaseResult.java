@@ -14,10 +14,11 @@ package org.consort.evm.statetest;
 public record CaseResult(String file, String name, String fork, String index, boolean pass, String stateRoot,
         String error) {
 
-    /** One JSON object, in the shape of other clients' state-test tools. */
+    /** One JSON object, in the shape of other clients' state-test tools (plus the case index). */
     public String toJson() {
         StringBuilder b = new StringBuilder("{");
-        b.append("\"name\":").append(quote(name + "_" + index)).append(',');
+        b.append("\"name\":").append(quote(name)).append(',');
+        b.append("\"index\":").append(quote(index)).append(',');
         b.append("\"pass\":").append(pass).append(',');
         b.append("\"stateRoot\":").append(stateRoot == null ? "null" : quote(stateRoot)).append(',');
         b.append("\"fork\":").append(quote(fork)).append(',');

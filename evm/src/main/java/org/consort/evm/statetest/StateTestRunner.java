@@ -17,8 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -35,6 +33,7 @@ import org.consort.evm.tx.Transaction;
 import org.consort.evm.tx.TransactionProcessor;
 import org.consort.evm.tx.TransactionResult;
 import org.consort.evm.vm.BlockEnv;
+import org.consort.evm.vm.EvmThreads;
 
 /**
  * Runs Ethereum GeneralStateTests fixtures: for each test, each fork in {@code post} and each
@@ -42,13 +41,10 @@ import org.consort.evm.vm.BlockEnv;
  * logs hash. A malformed file or case is reported as a failure of that file or case and the
  * run continues.
  *
- * <p>Files run on a pool of worker threads with large stacks (nested calls recurse, up to 1024
- * deep); results are reported in file order. An instance is not thread-safe; use one per run.
+ * <p>Files run on a pool of {@link EvmThreads} (deep stacks for nested calls); results are
+ * reported in file order. An instance is not thread-safe; use one per run.
  */
 public final class StateTestRunner {
-    /** Stack size of the worker thread: enough for 1024 nested frames with room to spare. */
-    private static final long WORKER_STACK = 1L << 30;
-
     /** Filters for a run. */
     public record Options(Optional<String> fork, Optional<Pattern> run, int threads) {
         /** No filters, one worker thread per available processor. */
@@ -109,13 +105,7 @@ public final class StateTestRunner {
     public Summary run(List<Path> files, Consumer<CaseResult> sink) {
         Summary summary = new Summary();
         int threads = Math.max(1, options.threads());
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory factory = r -> {
-            Thread th = new Thread(null, r, "statetest-" + n.incrementAndGet(), WORKER_STACK);
-            th.setDaemon(true);
-            return th;
-        };
-        ExecutorService pool = Executors.newFixedThreadPool(threads, factory);
+        ExecutorService pool = Executors.newFixedThreadPool(threads, EvmThreads.factory("statetest"));
         try {
             List<Future<FileResult>> futures = new ArrayList<>(files.size());
             for (Path file : files) {
@@ -160,10 +150,10 @@ public final class StateTestRunner {
             }
         } catch (IOException e) {
             results.add(new CaseResult(file.toString(), file.getFileName().toString(), "-", "-", false, null,
-                    "malformed fixture: " + e.getMessage()));
+                    "malformed fixture: " + String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ")));
             return new FileResult(results, 0);
         }
-        Iterator<Map.Entry<String, JsonNode>> tests = root.fields();
+        Iterator<Map.Entry<String, JsonNode>> tests = root.properties().iterator();
         while (tests.hasNext()) {
             Map.Entry<String, JsonNode> t = tests.next();
             if (options.run().isPresent() && !options.run().get().matcher(t.getKey()).find()) {
@@ -180,7 +170,7 @@ public final class StateTestRunner {
             sink.accept(new CaseResult(file, name, "-", "-", false, null, "malformed fixture: no post section"));
             return;
         }
-        Iterator<Map.Entry<String, JsonNode>> forks = post.fields();
+        Iterator<Map.Entry<String, JsonNode>> forks = post.properties().iterator();
         while (forks.hasNext()) {
             Map.Entry<String, JsonNode> f = forks.next();
             if (options.fork().isPresent() && !options.fork().get().equalsIgnoreCase(f.getKey())) {
@@ -281,7 +271,7 @@ public final class StateTestRunner {
 
     static InMemoryWorldState preState(JsonNode pre) {
         InMemoryWorldState w = new InMemoryWorldState();
-        Iterator<Map.Entry<String, JsonNode>> it = pre.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = pre.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             Address a = Address.fromHex(e.getKey());
@@ -294,7 +284,7 @@ public final class StateTestRunner {
                     bytes(require(acc, "code").asText())));
             JsonNode storage = acc.get("storage");
             if (storage != null) {
-                Iterator<Map.Entry<String, JsonNode>> s = storage.fields();
+                Iterator<Map.Entry<String, JsonNode>> s = storage.properties().iterator();
                 while (s.hasNext()) {
                     Map.Entry<String, JsonNode> slot = s.next();
                     w.putStorage(a, Word.parse(slot.getKey()), Word.parse(slot.getValue().asText()));

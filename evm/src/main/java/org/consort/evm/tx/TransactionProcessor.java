@@ -10,6 +10,7 @@ import org.consort.evm.fork.Fork;
 import org.consort.evm.state.WorldState;
 import org.consort.evm.state.WorldUpdater;
 import org.consort.evm.vm.BlockEnv;
+import org.consort.evm.vm.EvmThreads;
 import org.consort.evm.vm.ExecResult;
 import org.consort.evm.vm.Interpreter;
 import org.consort.evm.vm.Message;
@@ -71,11 +72,18 @@ public final class TransactionProcessor {
     }
 
     /**
-     * Validates and executes {@code tx}; on success writes its effects to {@code out}.
+     * Validates and executes {@code tx}; on success writes its effects to {@code out}. Runs on the
+     * calling thread when it is an {@link EvmThreads} thread, otherwise hands the work to one
+     * (nested calls need a deep stack).
      *
      * @throws InvalidTransactionException when the transaction cannot be included (nothing written)
      */
     public TransactionResult process(WorldState world, WorldUpdater out, BlockEnv block, Transaction tx)
+            throws InvalidTransactionException {
+        return EvmThreads.call(() -> processHere(world, out, block, tx), InvalidTransactionException.class);
+    }
+
+    private TransactionResult processHere(WorldState world, WorldUpdater out, BlockEnv block, Transaction tx)
             throws InvalidTransactionException {
         TxState state = new TxState(world);
         Address sender = tx.sender();

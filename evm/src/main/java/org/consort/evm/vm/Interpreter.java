@@ -271,96 +271,120 @@ public final class Interpreter {
         }
     }
 
+    /** Charges memory expansion against {@code gas} and grows memory; returns the gas left. */
+    private static long expand(Memory mem, long off, long len, long gas) {
+        long cost = mem.expansionCost(off, len);
+        if (cost > gas) {
+            throw new Halt("out of gas");
+        }
+        mem.ensure(off, len);
+        return gas - cost;
+    }
+
+    /**
+     * The interpreter loop. Stack pointer, gas and pc live in locals; opcodes that need the
+     * frame (environment, state, memory copies, calls, halts) go through {@link #slowOp},
+     * with the locals written back to the frame around the call.
+     */
     private ExecResult loop(Frame f) {
         final byte[] code = f.code;
         final long[] s = f.s;
         final long[] jd = jumpdests(code);
+        final boolean[] valid = this.valid;
         int pc = 0;
+        int sp = 0;
+        long gas = f.gas;
         while (true) {
             if (pc >= code.length) {
-                return new ExecResult(true, f.gas, ExecResult.EMPTY, null);
+                return new ExecResult(true, gas, ExecResult.EMPTY, null);
             }
             int op = code[pc] & 0xFF;
             if (!valid[op]) {
                 throw new Halt(op == 0xfe ? "INVALID opcode" : "undefined opcode " + Opcodes.name(op));
             }
             int in = Opcodes.IN[op];
-            if (f.sp < in) {
+            if (sp < in) {
                 throw new Halt("stack underflow at " + Opcodes.name(op));
             }
-            if (f.sp - in + Opcodes.OUT[op] > MAX_STACK) {
+            if (sp - in + Opcodes.OUT[op] > MAX_STACK) {
                 throw new Halt("stack overflow at " + Opcodes.name(op));
             }
-            f.charge(Opcodes.GAS[op]);
-            int top = (f.sp - 1) << 2;
+            long staticGas = Opcodes.GAS[op];
+            if (staticGas > gas) {
+                throw new Halt("out of gas");
+            }
+            gas -= staticGas;
+            int top = (sp - 1) << 2;
             int second = top - 4;
             switch (op) {
-                case 0x00:
-                    return new ExecResult(true, f.gas, ExecResult.EMPTY, null);
                 case 0x01:
                     UInt256.add(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x02:
                     UInt256.mul(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x03:
                     UInt256.sub(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x04:
                     UInt256.div(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x05:
                     UInt256.sdiv(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x06:
                     UInt256.mod(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x07:
                     UInt256.smod(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x08:
                     UInt256.addmod(s, top, second, second - 4, second - 4);
-                    f.sp -= 2;
+                    sp -= 2;
                     break;
                 case 0x09:
                     UInt256.mulmod(s, top, second, second - 4, second - 4);
-                    f.sp -= 2;
+                    sp -= 2;
                     break;
                 case 0x0a:
-                    f.charge(50L * UInt256.byteLength(s, second));
+                    long expCost = 50L * UInt256.byteLength(s, second);
+                    if (expCost > gas) {
+                        throw new Halt("out of gas");
+                    }
+                    gas -= expCost;
                     UInt256.exp(s, top, second, second, scratch);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x0b:
                     UInt256.signExtend(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x10:
                     UInt256.setLong(s, second, UInt256.compareUnsigned(s, top, second) < 0 ? 1 : 0);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x11:
                     UInt256.setLong(s, second, UInt256.compareUnsigned(s, top, second) > 0 ? 1 : 0);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x12:
                     UInt256.setLong(s, second, UInt256.compareSigned(s, top, second) < 0 ? 1 : 0);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x13:
                     UInt256.setLong(s, second, UInt256.compareSigned(s, top, second) > 0 ? 1 : 0);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x14:
                     UInt256.setLong(s, second, UInt256.compareUnsigned(s, top, second) == 0 ? 1 : 0);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x15:
                     UInt256.setLong(s, top, UInt256.isZero(s, top) ? 1 : 0);
@@ -369,19 +393,19 @@ public final class Interpreter {
                     for (int i = 0; i < 4; i++) {
                         s[second + i] &= s[top + i];
                     }
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x17:
                     for (int i = 0; i < 4; i++) {
                         s[second + i] |= s[top + i];
                     }
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x18:
                     for (int i = 0; i < 4; i++) {
                         s[second + i] ^= s[top + i];
                     }
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x19:
                     for (int i = 0; i < 4; i++) {
@@ -390,20 +414,134 @@ public final class Interpreter {
                     break;
                 case 0x1a:
                     UInt256.byteOp(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x1b:
                     UInt256.shl(s, top, second, second);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x1c:
                     UInt256.shr(s, top, second, second, false);
-                    f.sp--;
+                    sp--;
                     break;
                 case 0x1d:
                     UInt256.shr(s, top, second, second, true);
-                    f.sp--;
+                    sp--;
                     break;
+                case 0x50:
+                    sp--;
+                    break;
+                case 0x51: {
+                    long off = UInt256.clamp(s, top);
+                    gas = expand(f.mem, off, 32, gas);
+                    f.mem.loadWord(off, s, top);
+                    break;
+                }
+                case 0x52: {
+                    long off = UInt256.clamp(s, top);
+                    gas = expand(f.mem, off, 32, gas);
+                    f.mem.storeWord(off, s, second);
+                    sp -= 2;
+                    break;
+                }
+                case 0x56: {
+                    long dest = UInt256.clamp(s, top);
+                    if (!isJumpdest(jd, dest, code.length)) {
+                        throw new Halt("bad jump destination");
+                    }
+                    sp--;
+                    pc = (int) dest;
+                    continue;
+                }
+                case 0x57: {
+                    boolean jump = !UInt256.isZero(s, second);
+                    long dest = UInt256.clamp(s, top);
+                    sp -= 2;
+                    if (jump) {
+                        if (!isJumpdest(jd, dest, code.length)) {
+                            throw new Halt("bad jump destination");
+                        }
+                        pc = (int) dest;
+                        continue;
+                    }
+                    break;
+                }
+                case 0x58:
+                    UInt256.setLong(s, sp << 2, pc);
+                    sp++;
+                    break;
+                case 0x5a:
+                    UInt256.setLong(s, sp << 2, gas);
+                    sp++;
+                    break;
+                case 0x5b:
+                    break;
+                case 0x5f:
+                    UInt256.setLong(s, sp << 2, 0);
+                    sp++;
+                    break;
+                case 0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f: {
+                    int n = op - 0x5f;
+                    int r = sp << 2;
+                    int last = pc + n;
+                    // limb by limb from the least significant end; bytes past the code read as zero
+                    for (int limb = 0; limb < 4; limb++) {
+                        int end = last - 8 * limb;
+                        int start = Math.max(pc + 1, end - 7);
+                        long v = 0;
+                        for (int i = start; i <= end; i++) {
+                            v = (v << 8) | (i < code.length ? code[i] & 0xFFL : 0);
+                        }
+                        s[r + limb] = v;
+                    }
+                    sp++;
+                    pc += n + 1;
+                    continue;
+                }
+                case 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f: {
+                    int src = (sp - 1 - (op - 0x80)) << 2;
+                    int dst = sp << 2;
+                    s[dst] = s[src];
+                    s[dst + 1] = s[src + 1];
+                    s[dst + 2] = s[src + 2];
+                    s[dst + 3] = s[src + 3];
+                    sp++;
+                    break;
+                }
+                case 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f: {
+                    int other = (sp - 1 - (op - 0x8f)) << 2;
+                    for (int i = 0; i < 4; i++) {
+                        long tmp = s[top + i];
+                        s[top + i] = s[other + i];
+                        s[other + i] = tmp;
+                    }
+                    break;
+                }
+                default: {
+                    f.sp = sp;
+                    f.gas = gas;
+                    ExecResult done = slowOp(f, op, pc);
+                    if (done != null) {
+                        return done;
+                    }
+                    sp = f.sp;
+                    gas = f.gas;
+                    break;
+                }
+            }
+            pc++;
+        }
+    }
+
+    /** The opcodes that need the frame; returns the frame's result when the opcode ends it, else null. */
+    private ExecResult slowOp(Frame f, int op, int pc) {
+        final byte[] code = f.code;
+        final long[] s = f.s;
+        int top = (f.sp - 1) << 2;
+        int second = top - 4;
+        switch (op) {
+                case 0x00:
+                    return new ExecResult(true, f.gas, ExecResult.EMPTY, null);
                 case 0x20: {
                     long off = f.clamp(0);
                     long len = f.clamp(1);
@@ -550,22 +688,6 @@ public final class Interpreter {
                 case 0x4a:
                     f.pushWord(blobBaseFee);
                     break;
-                case 0x50:
-                    f.sp--;
-                    break;
-                case 0x51: {
-                    long off = f.clamp(0);
-                    f.expand(off, 32);
-                    f.mem.loadWord(off, s, top);
-                    break;
-                }
-                case 0x52: {
-                    long off = f.clamp(0);
-                    f.expand(off, 32);
-                    f.mem.storeWord(off, s, second);
-                    f.sp -= 2;
-                    break;
-                }
                 case 0x53: {
                     long off = f.clamp(0);
                     f.expand(off, 1);
@@ -583,38 +705,8 @@ public final class Interpreter {
                 case 0x55:
                     sstore(f);
                     break;
-                case 0x56: {
-                    long dest = f.clamp(0);
-                    if (!isJumpdest(jd, dest, code.length)) {
-                        throw new Halt("bad jump destination");
-                    }
-                    f.sp--;
-                    pc = (int) dest;
-                    continue;
-                }
-                case 0x57: {
-                    boolean jump = !UInt256.isZero(s, second);
-                    long dest = f.clamp(0);
-                    f.sp -= 2;
-                    if (jump) {
-                        if (!isJumpdest(jd, dest, code.length)) {
-                            throw new Halt("bad jump destination");
-                        }
-                        pc = (int) dest;
-                        continue;
-                    }
-                    break;
-                }
-                case 0x58:
-                    f.pushLong(pc);
-                    break;
                 case 0x59:
                     f.pushLong(f.mem.size());
-                    break;
-                case 0x5a:
-                    f.pushLong(f.gas);
-                    break;
-                case 0x5b:
                     break;
                 case 0x5c: {
                     Word key = f.word(0);
@@ -642,9 +734,6 @@ public final class Interpreter {
                     f.sp -= 3;
                     break;
                 }
-                case 0x5f:
-                    f.pushLong(0);
-                    break;
                 case 0xf0:
                 case 0xf5:
                     createOp(f, op == 0xf5);
@@ -667,47 +756,14 @@ public final class Interpreter {
                     selfDestruct(f);
                     return new ExecResult(true, f.gas, ExecResult.EMPTY, null);
                 default:
-                    if (op >= 0x60 && op <= 0x7f) {
-                        int n = op - 0x5f;
-                        int r = f.sp << 2;
-                        int last = pc + n;
-                        // limb by limb from the least significant end; bytes past the code read as zero
-                        for (int limb = 0; limb < 4; limb++) {
-                            int end = last - 8 * limb;
-                            int start = Math.max(pc + 1, end - 7);
-                            long v = 0;
-                            for (int i = start; i <= end; i++) {
-                                v = (v << 8) | (i < code.length ? code[i] & 0xFFL : 0);
-                            }
-                            s[r + limb] = v;
-                        }
-                        f.sp++;
-                        pc += n + 1;
-                        continue;
-                    } else if (op >= 0x80 && op <= 0x8f) {
-                        int src = f.at(op - 0x80);
-                        int dst = f.sp << 2;
-                        s[dst] = s[src];
-                        s[dst + 1] = s[src + 1];
-                        s[dst + 2] = s[src + 2];
-                        s[dst + 3] = s[src + 3];
-                        f.sp++;
-                    } else if (op >= 0x90 && op <= 0x9f) {
-                        int other = f.at(op - 0x8f);
-                        for (int i = 0; i < 4; i++) {
-                            long t = s[top + i];
-                            s[top + i] = s[other + i];
-                            s[other + i] = t;
-                        }
-                    } else if (op >= 0xa0 && op <= 0xa4) {
+                    if (op >= 0xa0 && op <= 0xa4) {
                         log(f, op - 0xa0);
                     } else {
                         throw new Halt("undefined opcode " + Opcodes.name(op));
                     }
                     break;
-            }
-            pc++;
         }
+        return null;
     }
 
     private long accessCost(Address a) {

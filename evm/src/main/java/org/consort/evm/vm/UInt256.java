@@ -393,13 +393,12 @@ public final class UInt256 {
         int limb = bit >>> 6;
         int off = bit & 63;
         boolean negative = ((s[x + limb] >>> off) & 1) != 0;
-        long[] out = {s[x], s[x + 1], s[x + 2], s[x + 3]};
         long mask = off == 63 ? -1L : (1L << (off + 1)) - 1;
-        out[limb] = negative ? (out[limb] | ~mask) : (out[limb] & mask);
-        for (int i = limb + 1; i < 4; i++) {
-            out[i] = negative ? -1L : 0;
+        long fill = negative ? -1L : 0;
+        for (int i = 0; i < 4; i++) {
+            long v = s[x + i];
+            s[r + i] = i < limb ? v : i == limb ? (negative ? v | ~mask : v & mask) : fill;
         }
-        set(s, r, out[3], out[2], out[1], out[0]);
     }
 
     /** BYTE: s[r] = byte number s[i] of s[x], counting from the most significant. */
@@ -413,6 +412,17 @@ public final class UInt256 {
         setLong(s, r, v);
     }
 
+    /** Limb i of (v0..v3), or {@code fill} outside 0..3. */
+    private static long limb(long v0, long v1, long v2, long v3, int i, long fill) {
+        return switch (i) {
+            case 0 -> v0;
+            case 1 -> v1;
+            case 2 -> v2;
+            case 3 -> v3;
+            default -> fill;
+        };
+    }
+
     /** SHL: s[r] = s[v] << s[sh]. */
     public static void shl(long[] s, int sh, int v, int r) {
         if (!fitsOneLimb(s, sh) || Long.compareUnsigned(s[sh], 256) >= 0) {
@@ -422,22 +432,19 @@ public final class UInt256 {
         int n = (int) s[sh];
         int limbs = n >>> 6;
         int bits = n & 63;
-        long[] in = {s[v], s[v + 1], s[v + 2], s[v + 3]};
-        long[] out = new long[4];
-        for (int i = 3; i >= limbs; i--) {
-            long x = in[i - limbs] << bits;
-            if (bits != 0 && i - limbs - 1 >= 0) {
-                x |= in[i - limbs - 1] >>> (64 - bits);
+        long v0 = s[v], v1 = s[v + 1], v2 = s[v + 2], v3 = s[v + 3];
+        for (int i = 0; i < 4; i++) {
+            long x = limb(v0, v1, v2, v3, i - limbs, 0) << bits;
+            if (bits != 0) {
+                x |= limb(v0, v1, v2, v3, i - limbs - 1, 0) >>> (64 - bits);
             }
-            out[i] = x;
+            s[r + i] = x;
         }
-        set(s, r, out[3], out[2], out[1], out[0]);
     }
 
     /** SHR (logical) and SAR (arithmetic): s[r] = s[v] >> s[sh]. */
     public static void shr(long[] s, int sh, int v, int r, boolean arithmetic) {
-        boolean negative = arithmetic && s[v + 3] < 0;
-        long fill = negative ? -1L : 0;
+        long fill = arithmetic && s[v + 3] < 0 ? -1L : 0;
         if (!fitsOneLimb(s, sh) || Long.compareUnsigned(s[sh], 256) >= 0) {
             set(s, r, fill, fill, fill, fill);
             return;
@@ -445,15 +452,11 @@ public final class UInt256 {
         int n = (int) s[sh];
         int limbs = n >>> 6;
         int bits = n & 63;
-        long[] in = {s[v], s[v + 1], s[v + 2], s[v + 3]};
-        long[] out = new long[4];
+        long v0 = s[v], v1 = s[v + 1], v2 = s[v + 2], v3 = s[v + 3];
         for (int i = 0; i < 4; i++) {
-            int src = i + limbs;
-            long lo = src < 4 ? in[src] : fill;
-            long hiNext = src + 1 < 4 ? in[src + 1] : fill;
-            out[i] = bits == 0 ? lo : (lo >>> bits) | (hiNext << (64 - bits));
+            long lo = limb(v0, v1, v2, v3, i + limbs, fill);
+            s[r + i] = bits == 0 ? lo : (lo >>> bits) | (limb(v0, v1, v2, v3, i + limbs + 1, fill) << (64 - bits));
         }
-        set(s, r, out[3], out[2], out[1], out[0]);
     }
 
     public static BigInteger toBig(long[] s, int a) {

@@ -33,7 +33,7 @@ class RlpReferenceTest {
         }
         for (Path f : files) {
             JsonNode root = MAPPER.readTree(f.toFile());
-            Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode in = e.getValue().get("in");

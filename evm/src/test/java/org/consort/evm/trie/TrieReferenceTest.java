@@ -29,7 +29,7 @@ class TrieReferenceTest {
             Path f = Fixtures.root().resolve("TrieTests").resolve(file);
             boolean secure = file.contains("secure");
             JsonNode root = MAPPER.readTree(f.toFile());
-            Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 tests.add(DynamicTest.dynamicTest(file + "/" + e.getKey(), () -> check(e.getValue(), secure)));
@@ -47,7 +47,7 @@ class TrieReferenceTest {
                 apply(trie, pair.get(0), pair.get(1), secure);
             }
         } else {
-            Iterator<Map.Entry<String, JsonNode>> it = in.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = in.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 apply(trie, MAPPER.getNodeFactory().textNode(e.getKey()), e.getValue(), secure);

@@ -101,6 +101,32 @@ class TransactionProcessorTest {
     }
 
     @Test
+    void callDepthLimitIsReachedEvenFromAThreadWithASmallStack() throws Exception {
+        // SSTORE(0, SLOAD(0) + 1); CALL(GAS, ADDRESS, 0, 0, 0, 0, 0): recurses until the depth limit
+        InMemoryWorldState w = world("6000546001016000556000600060006000600030" + "5af100");
+        Transaction tx = new Transaction(0, SENDER, Word.ZERO, Word.ONE, Word.ZERO, Word.ZERO, Word.of(1L << 40),
+                Optional.of(CONTRACT), Word.ZERO, new byte[0], List.of(), Word.ZERO, List.of());
+        BlockEnv env = new BlockEnv(COINBASE, Long.MAX_VALUE, 1, 1000, Word.ZERO, Word.ZERO, Word.ZERO, 0, Word.ONE,
+                n -> Word.ZERO);
+        w.putAccount(SENDER, Account.of(0, Word.MAX.subtract(Word.of(1)), new byte[0]));
+        TransactionResult[] result = new TransactionResult[1];
+        Throwable[] failure = new Throwable[1];
+        Thread small = new Thread(null, () -> {
+            try {
+                result[0] = new TransactionProcessor(Fork.CANCUN).process(w, w, env, tx);
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "small-stack", 256 * 1024);
+        small.start();
+        small.join();
+        assertThat(failure[0]).isNull();
+        assertThat(result[0].success()).isTrue();
+        // the transaction's frame (depth 0) plus 1024 nested calls; the 1025th nested call fails
+        assertThat(w.storage(CONTRACT, Word.ZERO)).isEqualTo(Word.of(1025));
+    }
+
+    @Test
     void blobBaseFeeFollowsEip4844() {
         assertThat(TransactionProcessor.blobBaseFee(0)).isEqualTo(1);
         assertThat(TransactionProcessor.blobBaseFee(10_000_000).longValue()).isEqualTo(19);
