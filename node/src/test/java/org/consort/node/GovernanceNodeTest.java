@@ -55,9 +55,7 @@ class GovernanceNodeTest {
     void forgedReplayedAndMistypedRequestsAreRefusedAndRecordNothing() throws Exception {
         MemberClient member = net.memberClient(node);
         assertThat(member.activate().status()).isEqualTo(200);
-        while (node.lastSignedSeqno() < node.lastSeqno()) {
-            Thread.sleep(10); // let the signature of the ack land before counting
-        }
+        TestNetwork.awaitSigned(node); // let the signature of the ack land before counting
         long before = node.lastSeqno();
 
         byte[] envelope = member.sign("proposal", null,

@@ -72,6 +72,7 @@ class NodeTest {
     @Test
     void badInputGetsClearErrorsAndWritesNothing() throws Exception {
         ConsortClient user = net.user(node);
+        TestNetwork.awaitSigned(node);
         long before = node.lastSeqno();
 
         // Over HTTP/2 the server answers 413 and resets the stream while the client still sends,

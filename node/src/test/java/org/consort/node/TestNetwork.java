@@ -75,6 +75,17 @@ final class TestNetwork {
         org.consort.client.MemberClient.openService(List.of(memberClient(node)), java.time.Duration.ofSeconds(30));
     }
 
+    /** Waits until every entry is covered by a signature, so that no entry is on its way. */
+    static void awaitSigned(Node node) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (node.lastSignedSeqno() < node.lastSeqno()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("entries stay unsigned: " + node.lastSignedSeqno() + " < " + node.lastSeqno());
+            }
+            Thread.sleep(5);
+        }
+    }
+
     ConsortClient anonymous(Node node) throws IOException {
         return ConsortClient.connect("https://127.0.0.1:" + node.port(), serviceCert(), null, null);
     }
