@@ -200,6 +200,11 @@ public final class Ledger implements AutoCloseable {
         return tree.root();
     }
 
+    /** The compact Merkle frontier over every entry (the primary grows a copy speculatively). */
+    public synchronized MerkleFrontier frontier() {
+        return tree.frontier();
+    }
+
     /** Appends a write set with zero claims digest. */
     public AppendResult append(TxId txId, byte[] publicPart, byte[] privatePart) {
         return append(txId, publicPart, privatePart, LedgerEntry.ZERO_DIGEST);

@@ -113,6 +113,19 @@ public final class MerkleTree {
         size = newSize;
     }
 
+    /** The compact frontier of the current tree: its peaks, from which it can grow. */
+    public MerkleFrontier frontier() {
+        List<byte[]> peaks = new ArrayList<>();
+        long start = 0;
+        for (int level = 62; level >= 0; level--) {
+            if ((size & (1L << level)) != 0) {
+                peaks.add(levels.get(level).get(start >>> level));
+                start += 1L << level;
+            }
+        }
+        return MerkleFrontier.of(size, peaks);
+    }
+
     /** The leaf hash at {@code index}. */
     public byte[] leafHashAt(long index) {
         if (index < 0 || index >= size) {
