@@ -57,6 +57,12 @@ public interface ReplicatedLog extends AutoCloseable {
      */
     void trustPeer(String peerId);
 
+    /**
+     * If this node leads, gives up leadership so that a new term starts (this node may win it
+     * again); returns at once, the election follows.
+     */
+    void stepDown();
+
     /** Asks the leader to hand leadership to {@code peerId}; waits up to {@code timeout}. */
     void transferLeadership(String peerId, Duration timeout);
 

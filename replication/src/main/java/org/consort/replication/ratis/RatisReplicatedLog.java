@@ -34,6 +34,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.retry.RetryPolicies;
@@ -177,6 +178,8 @@ public final class RatisReplicatedLog implements ReplicatedLog {
         long mib = 1L << 20;
         long appenderBuffer = Math.max(4 * mib, frameMax + mib);
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(appenderBuffer));
+        // Ratis requires the log's write buffer to hold a whole appender buffer.
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(8 * mib, appenderBuffer + mib)));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 * mib, appenderBuffer + mib)));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(32 * mib, 2 * frameMax + mib)));
         RaftServerConfigKeys.Write.setElementLimit(p, Math.max(4096, 2 * c.proposalsInFlightMax()));
@@ -382,6 +385,25 @@ public final class RatisReplicatedLog implements ReplicatedLog {
             b.setLeaderId(leader);
         }
         return b.build();
+    }
+
+    @Override
+    public void stepDown() {
+        if (closed.get() || !isLeader()) {
+            return;
+        }
+        // A transfer to no one is Ratis' step-down request.
+        TransferLeadershipRequest request = new TransferLeadershipRequest(proposerId, selfId, groupId,
+                callIds.incrementAndGet(), null, config.rpcRequestTimeout().toMillis());
+        try {
+            server.transferLeadershipAsync(request).whenComplete((r, t) -> {
+                if (t != null || !r.isSuccess()) {
+                    LOG.warn("{}: stepping down failed: {}", selfId, t != null ? t.toString() : failure(r).getMessage());
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("{}: cannot step down: {}", selfId, e.toString());
+        }
     }
 
     @Override
