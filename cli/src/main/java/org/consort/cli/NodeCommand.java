@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code consort node ...}: run a node process. */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a Consort node.",
-        subcommands = {NodeCommand.Start.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Join.class})
 public final class NodeCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -38,16 +38,62 @@ public final class NodeCommand implements Runnable {
                 System.err.println("consort node start: " + e.getMessage());
                 return 2;
             }
-            Node node;
-            try {
-                node = Node.start(cfg);
-            } catch (Node.StartFailure e) {
-                System.err.println("consort node start: " + e.getMessage());
-                return 3;
-            }
-            Signals.onTerminate(node::close);
-            node.awaitTermination();
-            return 0;
+            return run(cfg, "start");
         }
+    }
+
+    /**
+     * Joins a node to an existing service: the node asks the target to admit it and waits
+     * (Pending) until members vote {@code transition_node_to_trusted}. Restarts like {@code start}.
+     */
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = "Join an existing service: ask a node of it to admit this one, wait to be trusted, catch up.")
+    public static final class Join implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "Node configuration file (JSON).")
+        Path config;
+
+        @Option(names = "--target", description = "URL of any node of the service (overrides join.target).")
+        String target;
+
+        @Option(names = "--service-cert", description = "The service certificate PEM file (overrides join.serviceCert).")
+        Path serviceCert;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeConfig cfg;
+            try {
+                cfg = NodeConfig.read(config);
+                NodeConfig.Join join = cfg.join();
+                String t = target != null ? target : join == null ? null : join.target();
+                String sc = serviceCert != null ? serviceCert.toAbsolutePath().toString() : join == null ? null : join.serviceCert();
+                if (t == null || sc == null) {
+                    System.err.println("consort node join: give --target and --service-cert, or 'join' in the config");
+                    return 2;
+                }
+                cfg = new NodeConfig(cfg.nodeDir(), cfg.ledgerDir(), cfg.host(), cfg.port(), cfg.initialMembers(),
+                        cfg.initialUsers(), cfg.signatureIntervalEntries(), cfg.signatureIntervalMs(), cfg.ledgerChunkBytes(),
+                        cfg.fsync(), cfg.limits(), cfg.raftPort(), new NodeConfig.Join(t, sc), cfg.replication());
+            } catch (java.nio.file.NoSuchFileException e) {
+                System.err.println("consort node join: no such config file: " + config);
+                return 2;
+            } catch (IllegalArgumentException e) {
+                System.err.println("consort node join: " + e.getMessage());
+                return 2;
+            }
+            return run(cfg, "join");
+        }
+    }
+
+    static int run(NodeConfig cfg, String verb) throws InterruptedException {
+        Node node;
+        try {
+            node = Node.start(cfg);
+        } catch (Node.StartFailure e) {
+            System.err.println("consort node " + verb + ": " + e.getMessage());
+            return 3;
+        }
+        Signals.onTerminate(node::close);
+        node.awaitTermination();
+        return 0;
     }
 }

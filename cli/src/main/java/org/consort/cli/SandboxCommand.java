@@ -70,9 +70,8 @@ public final class SandboxCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        if (nodes != 1) {
-            System.err.println("consort sandbox: --nodes " + nodes + " is not available yet: this build runs one node "
-                    + "(multi-node networks arrive with replication)");
+        if (nodes < 1 || nodes > NODES_MAX) {
+            System.err.println("consort sandbox: --nodes must be between 1 and " + NODES_MAX);
             return 2;
         }
         if (members < 1 || users < 0) {
@@ -86,43 +85,70 @@ public final class SandboxCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         ObjectNode network = (ObjectNode) (Files.exists(dir.resolve("network.json"))
                 ? JSON.readTree(dir.resolve("network.json").toFile()) : null);
+        boolean restart = network != null;
         if (network == null) {
             network = createCredentials();
         } else {
-            out.println("Restarting the network in " + dir + " from its ledger");
+            int known = network.withArray("nodes").size();
+            if (known != nodes) {
+                out.println("Restarting the network in " + dir + " with its " + known + " nodes (--nodes " + nodes
+                        + " applies to new networks)");
+                nodes = known;
+            } else {
+                out.println("Restarting the network in " + dir + " from its ledgers");
+            }
         }
         Signals.onTerminate(this::stopNodes);
+        Path serviceCertFile = dir.resolve("node0").resolve(NodeFiles.SERVICE_CERT);
 
-        Path nodeDir = dir.resolve("node0");
-        Path configFile = nodeDir.resolve("config.json");
-        if (!Files.exists(configFile)) {
-            Files.createDirectories(nodeDir);
-            List<String> memberCerts = new ArrayList<>();
-            network.withArray("members").forEach(m -> memberCerts.add(m.get("cert").asText()));
-            List<String> userCerts = new ArrayList<>();
-            network.withArray("users").forEach(u -> userCerts.add(u.get("cert").asText()));
-            new NodeConfig(nodeDir.toString(), nodeDir.resolve("ledger").toString(), "127.0.0.1", port, memberCerts,
-                    userCerts, signatureIntervalEntries, signatureIntervalMs, null, true, null).write(configFile);
+        List<JsonNode> startups = new ArrayList<>();
+        if (restart) {
+            // Every node restarts from its own folder; they elect a primary among themselves.
+            List<Path> nodeDirs = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                Path nodeDir = dir.resolve("node" + i);
+                Files.deleteIfExists(nodeDir.resolve(NodeFiles.STARTUP));
+                processes.add(startNode(i == 0 ? "start" : "join", nodeDir.resolve("config.json"), nodeDir.resolve("node.log")));
+                nodeDirs.add(nodeDir);
+            }
+            for (int i = 0; i < nodes; i++) {
+                startups.add(awaitStartup(processes.get(i), nodeDirs.get(i), Duration.ofSeconds(120)));
+            }
+        } else {
+            Path node0 = dir.resolve("node0");
+            writeConfig(node0, network, null);
+            processes.add(startNode("start", node0.resolve("config.json"), node0.resolve("node.log")));
+            startups.add(awaitStartup(processes.get(0), node0, Duration.ofSeconds(120)));
+            String url0 = startups.get(0).get("url").asText();
+            List<MemberClient> memberClients = memberClients(network, url0, serviceCertFile);
+            openIfNew(memberClients, url0, serviceCertFile);
+            for (int i = 1; i < nodes; i++) {
+                Path nodeDir = dir.resolve("node" + i);
+                writeConfig(nodeDir, network, new NodeConfig.Join(url0, serviceCertFile.toString()));
+                Process p = startNode("join", nodeDir.resolve("config.json"), nodeDir.resolve("node.log"));
+                processes.add(p);
+                String nodeId = awaitPendingNode(p, nodeDir, url0, serviceCertFile, Duration.ofSeconds(120));
+                MemberClient.trustNode(memberClients, nodeId, Duration.ofSeconds(60));
+                out.println("Members trusted node " + i + " (" + nodeId.substring(0, 16) + "...)");
+                startups.add(awaitStartup(p, nodeDir, Duration.ofSeconds(180)));
+            }
         }
-        Files.deleteIfExists(nodeDir.resolve(NodeFiles.STARTUP));
-        Process p = startNode(configFile, nodeDir.resolve("node.log"));
-        processes.add(p);
-        JsonNode startup = awaitStartup(p, nodeDir, Duration.ofSeconds(120));
 
-        String url = startup.get("url").asText();
-        Path serviceCertFile = nodeDir.resolve(NodeFiles.SERVICE_CERT);
-        openIfNew(network, url, serviceCertFile);
-
+        String primaryId = primaryId(startups.get(0).get("url").asText(), serviceCertFile, Duration.ofSeconds(60));
         ArrayNode nodeList = network.putArray("nodes");
-        ObjectNode n = nodeList.addObject();
-        n.put("id", startup.get("nodeId").asText());
-        n.put("url", startup.get("url").asText());
-        n.put("pid", p.pid());
-        n.put("ledgerDir", nodeDir.resolve("ledger").toString());
-        n.put("nodeDir", nodeDir.toString());
-        n.put("log", nodeDir.resolve("node.log").toString());
-        n.put("primary", true);
-        network.put("serviceCert", nodeDir.resolve(NodeFiles.SERVICE_CERT).toString());
+        for (int i = 0; i < nodes; i++) {
+            Path nodeDir = dir.resolve("node" + i);
+            JsonNode startup = startups.get(i);
+            ObjectNode n = nodeList.addObject();
+            n.put("id", startup.get("nodeId").asText());
+            n.put("url", startup.get("url").asText());
+            n.put("pid", processes.get(i).pid());
+            n.put("ledgerDir", nodeDir.resolve("ledger").toString());
+            n.put("nodeDir", nodeDir.toString());
+            n.put("log", nodeDir.resolve("node.log").toString());
+            n.put("primary", startup.get("nodeId").asText().equals(primaryId));
+        }
+        network.put("serviceCert", serviceCertFile.toString());
         Path networkFile = dir.resolve("network.json");
         Path tmp = dir.resolve("network.json.tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), network);
@@ -130,8 +156,11 @@ public final class SandboxCommand implements Callable<Integer> {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 
         out.println("Consort sandbox is running (Ctrl-C stops it).");
-        out.println("  node 0:        " + n.get("url").asText() + "  (pid " + p.pid() + ", primary)");
-        out.println("  ledger:        " + n.get("ledgerDir").asText());
+        for (int i = 0; i < nodes; i++) {
+            JsonNode n = nodeList.get(i);
+            out.println("  node " + i + ":        " + n.get("url").asText() + "  (pid " + n.get("pid").asLong()
+                    + (n.get("primary").asBoolean() ? ", primary" : "") + ")  ledger " + n.get("ledgerDir").asText());
+        }
         out.println("  service cert:  " + network.get("serviceCert").asText());
         for (JsonNode m : network.withArray("members")) {
             out.println("  member:        cert " + m.get("cert").asText() + "  key " + m.get("key").asText());
@@ -143,30 +172,107 @@ public final class SandboxCommand implements Callable<Integer> {
         out.println("Try: curl --cacert " + network.get("serviceCert").asText() + " --cert "
                 + network.withArray("users").path(0).path("cert").asText() + " --key "
                 + network.withArray("users").path(0).path("key").asText() + " -H 'content-type: application/json' "
-                + "-d '{\"id\": 42, \"msg\": \"hello\"}' " + n.get("url").asText() + "/app/log/private");
+                + "-d '{\"id\": 42, \"msg\": \"hello\"}' " + nodeList.get(0).get("url").asText() + "/app/log/private");
         out.flush();
 
-        int code = p.waitFor();
-        if (!stopping) {
-            System.err.println("consort sandbox: node 0 exited unexpectedly with code " + code + "; see "
-                    + nodeDir.resolve("node.log"));
-            return 1;
+        // Runs until interrupted. A node that exits is reported and the others go on (a network
+        // survives the loss of a minority); restart it with the command printed.
+        boolean[] reported = new boolean[processes.size()];
+        while (!stopping) {
+            int alive = 0;
+            for (int i = 0; i < processes.size(); i++) {
+                Process p = processes.get(i);
+                if (p.isAlive()) {
+                    alive++;
+                } else if (!reported[i] && !stopping) {
+                    reported[i] = true;
+                    Path nodeDir = dir.resolve("node" + i);
+                    System.err.println("consort sandbox: node " + i + " exited with code " + p.exitValue() + " (see "
+                            + nodeDir.resolve("node.log") + "); restart it with: bin/consort node " + (i == 0 ? "start" : "join")
+                            + " --config " + nodeDir.resolve("config.json"));
+                }
+            }
+            if (alive == 0) {
+                if (stopping) {
+                    return 0;
+                }
+                System.err.println("consort sandbox: every node has exited");
+                return 1;
+            }
+            Thread.sleep(200);
         }
         return 0;
+    }
+
+    /** Most nodes a sandbox starts. */
+    public static final int NODES_MAX = 9;
+
+    private void writeConfig(Path nodeDir, ObjectNode network, NodeConfig.Join join) throws IOException {
+        Files.createDirectories(nodeDir);
+        Path configFile = nodeDir.resolve("config.json");
+        List<String> memberCerts = new ArrayList<>();
+        network.withArray("members").forEach(m -> memberCerts.add(m.get("cert").asText()));
+        List<String> userCerts = new ArrayList<>();
+        network.withArray("users").forEach(u -> userCerts.add(u.get("cert").asText()));
+        int nodePort = join == null ? port : 0;
+        new NodeConfig(nodeDir.toString(), nodeDir.resolve("ledger").toString(), "127.0.0.1", nodePort,
+                join == null ? memberCerts : List.of(), join == null ? userCerts : List.of(), signatureIntervalEntries,
+                signatureIntervalMs, null, true, null, 0, join, null).write(configFile);
+    }
+
+    private static List<MemberClient> memberClients(ObjectNode network, String url, Path serviceCert) throws IOException {
+        List<MemberClient> out = new ArrayList<>();
+        for (JsonNode m : network.withArray("members")) {
+            out.add(MemberClient.connect(url, serviceCert, Path.of(m.get("cert").asText()), Path.of(m.get("key").asText())));
+        }
+        return out;
+    }
+
+    /** Waits until the joining node has asked to join (Pending on the service); returns its id. */
+    private static String awaitPendingNode(Process p, Path nodeDir, String url, Path serviceCert, Duration timeout)
+            throws Exception {
+        Path joinCert = nodeDir.resolve(NodeFiles.JOIN_CERT);
+        ConsortClient anyone = ConsortClient.connect(url, serviceCert, null, null);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("joining node exited with code " + p.exitValue() + "; last lines of "
+                        + nodeDir.resolve("node.log") + ":\n" + tail(nodeDir.resolve("node.log"), 20));
+            }
+            if (Files.exists(joinCert)) {
+                String id = Certificates.keyId(Pem.readCertificate(Files.readString(joinCert)));
+                for (JsonNode n : anyone.get("/node/network/nodes").json().path("nodes")) {
+                    if (n.path("nodeId").asText().equals(id)) {
+                        return id;
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("node in " + nodeDir + " did not ask to join within " + timeout.toSeconds() + " s");
+    }
+
+    private static String primaryId(String url, Path serviceCert, Duration timeout) throws Exception {
+        ConsortClient anyone = ConsortClient.connect(url, serviceCert, null, null);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            ConsortClient.Response r = anyone.get("/node/network/nodes/primary");
+            if (r.status() == 200) {
+                return r.json().path("nodeId").asText();
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no primary was elected within " + timeout.toSeconds() + " s");
     }
 
     private volatile boolean stopping;
 
     /** A new service starts Opening: its members acknowledge the state digest and vote it open. */
-    private static void openIfNew(ObjectNode network, String url, Path serviceCert) throws Exception {
+    private static void openIfNew(List<MemberClient> members, String url, Path serviceCert) throws Exception {
         ConsortClient anyone = ConsortClient.connect(url, serviceCert, null, null);
         String status = anyone.get("/gov/service/info").json().path("status").asText();
         if (!status.equals("Opening")) {
             return;
-        }
-        List<MemberClient> members = new ArrayList<>();
-        for (JsonNode m : network.withArray("members")) {
-            members.add(MemberClient.connect(url, serviceCert, Path.of(m.get("cert").asText()), Path.of(m.get("key").asText())));
         }
         String proposal = MemberClient.openService(members, Duration.ofSeconds(60));
         System.out.println("Members acknowledged the state digest and opened the service (proposal " + proposal + ")");
@@ -224,7 +330,7 @@ public final class SandboxCommand implements Callable<Integer> {
         return o;
     }
 
-    private Process startNode(Path configFile, Path log) throws IOException {
+    private Process startNode(String verb, Path configFile, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
@@ -237,7 +343,7 @@ public final class SandboxCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of("node", "start", "--config", configFile.toString()));
+        cmd.addAll(List.of("node", verb, "--config", configFile.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return pb.start();

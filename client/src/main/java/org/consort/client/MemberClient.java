@@ -131,12 +131,23 @@ public final class MemberClient {
                 throw new IOException("member " + m.memberId() + " could not become Active: " + r.status() + " " + r.text());
             }
         }
-        ConsortClient.Response created = members.get(0).propose(
-                "{\"actions\": [{\"name\": \"transition_service_to_open\", \"args\": {}}]}");
+        return pass(members, "{\"actions\": [{\"name\": \"transition_service_to_open\", \"args\": {}}]}", timeout);
+    }
+
+    /**
+     * The first member proposes {@code proposalJson} and members vote for it, in order, until it
+     * is accepted. Returns the proposal id; IOException when it is refused or not accepted.
+     */
+    public static String pass(java.util.List<MemberClient> members, String proposalJson, Duration timeout)
+            throws IOException, InterruptedException {
+        ConsortClient.Response created = members.get(0).propose(proposalJson);
         if (created.status() != 200) {
-            throw new IOException("proposal to open the service refused: " + created.status() + " " + created.text());
+            throw new IOException("proposal refused: " + created.status() + " " + created.text());
         }
         String id = created.json().path("proposalId").asText();
+        if (created.json().path("state").asText().equals("Accepted")) {
+            return id;
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         for (MemberClient m : members) {
             ConsortClient.Response v = m.vote(id, ACCEPT_BALLOT);
@@ -145,9 +156,23 @@ public final class MemberClient {
                 return id;
             }
             if (v.status() != 200 || System.nanoTime() > deadline) {
-                throw new IOException("vote to open the service failed: " + v.status() + " " + v.text());
+                throw new IOException("vote on proposal " + id + " failed: " + v.status() + " " + v.text());
             }
         }
-        throw new IOException("the proposal to open the service was not accepted by all members' votes");
+        throw new IOException("proposal " + id + " was not accepted by all members' votes");
+    }
+
+    /** Members vote {@code transition_node_to_trusted} for a node that asked to join. */
+    public static String trustNode(java.util.List<MemberClient> members, String nodeId, Duration timeout)
+            throws IOException, InterruptedException {
+        return pass(members, "{\"actions\": [{\"name\": \"transition_node_to_trusted\", \"args\": {\"node_id\": \""
+                + nodeId + "\"}}]}", timeout);
+    }
+
+    /** Members vote {@code remove_node}: the node is retired and leaves the replication group. */
+    public static String retireNode(java.util.List<MemberClient> members, String nodeId, Duration timeout)
+            throws IOException, InterruptedException {
+        return pass(members, "{\"actions\": [{\"name\": \"remove_node\", \"args\": {\"node_id\": \""
+                + nodeId + "\"}}]}", timeout);
     }
 }

@@ -1,25 +1,43 @@
 package org.consort.node;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.consort.common.TxId;
 import org.consort.crypto.Certificates;
 import org.consort.crypto.EcCurve;
 import org.consort.crypto.Identity;
 import org.consort.crypto.Pem;
-import org.consort.kv.CommitResult;
+import org.consort.governance.ConstitutionLimits;
+import org.consort.governance.ConstitutionRuntime;
+import org.consort.governance.DefaultConstitution;
+import org.consort.governance.Genesis;
+import org.consort.governance.GovMaps;
+import org.consort.governance.GovernanceService;
+import org.consort.governance.MemberStatus;
 import org.consort.kv.MapName;
 import org.consort.kv.ReadTx;
 import org.consort.kv.Store;
@@ -33,43 +51,54 @@ import org.consort.ledger.LedgerConfig;
 import org.consort.ledger.LedgerCorruptException;
 import org.consort.ledger.LedgerSecrets;
 import org.consort.ledger.Receipt;
-import java.util.ArrayList;
-import java.util.List;
-import org.consort.governance.ConstitutionLimits;
-import org.consort.governance.ConstitutionRuntime;
-import org.consort.governance.DefaultConstitution;
-import org.consort.governance.Genesis;
-import org.consort.governance.GovMaps;
-import org.consort.governance.GovernanceService;
-import org.consort.governance.MemberStatus;
 import org.consort.node.apps.LoggingApp;
-import org.consort.node.gov.GovEndpoints;
 import org.consort.node.auth.StoreAuthenticator;
 import org.consort.node.config.NodeConfig;
 import org.consort.node.endpoints.EndpointRegistry;
 import org.consort.node.endpoints.RequestContext;
+import org.consort.node.gov.GovEndpoints;
 import org.consort.node.http.ApiHandler;
 import org.consort.node.http.HttpError;
 import org.consort.node.http.HttpServer;
 import org.consort.node.http.Json;
+import org.consort.node.http.PrimaryForwarder;
 import org.consort.node.metrics.NodeMetrics;
-import org.consort.node.replication.LocalReplicator;
+import org.consort.node.network.JoinEndpoints;
+import org.consort.node.network.Joiner;
+import org.consort.node.network.NetworkSecrets;
+import org.consort.node.network.NodeRecord;
+import org.consort.node.network.VirtualAttestation;
+import org.consort.node.replication.LogReplicator;
 import org.consort.node.service.ServiceMaps;
 import org.consort.node.tx.TxEngine;
 import org.consort.node.tx.TxStatus;
 import org.consort.node.tx.ViewHistory;
+import org.consort.replication.Peer;
+import org.consort.replication.ReplicationConfig;
+import org.consort.replication.ratis.RatisReplicatedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Consort node: its identity, store, ledger, replicator and HTTPS API, wired together.
- * {@link #start} either creates a new service (empty ledger folder) or restarts from the
- * ledger, replaying every entry into the store; {@link #close} stops it cleanly.
+ * One Consort node: its identity, store, ledger, replicated log and HTTPS API, wired together.
+ *
+ * <p>{@link #start} takes one of three paths. On an empty node folder without {@code join} in
+ * its configuration it creates a new service (the service identity, the first node, the genesis
+ * transaction with the initial members). With {@code join} it asks a node of an existing
+ * service to admit it, waits until members trust it, receives the network secrets sealed to its
+ * key, and catches up from the replicated log. On a folder that holds a node it restarts: the
+ * ledger is replayed into the store, and the replicated log delivers what the node missed.
  */
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     /** How far a member request's created_at may be from the node's clock. */
     public static final Duration GOV_REQUEST_WINDOW = Duration.ofMinutes(5);
+    /** How long a new node waits to become the primary of its new service, or a restarted one its first commit. */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** Background tasks of the node (endorsing, membership changes, rekeys) waiting at most. */
+    public static final int ADMIN_TASKS_MAX = 1024;
+    /** Validity of the certificates the service issues to nodes. */
+    public static final Duration NODE_CERT_VALIDITY = Duration.ofDays(3650);
 
     /** The node could not start; the message says why (which file, which entry). */
     public static final class StartFailure extends Exception {
@@ -78,35 +107,76 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** Where this node sits in the replication group, kept in {@link NodeFiles#REPLICATION}. */
+    record Placement(UUID groupId, int port, int raftPort, List<Peer> peers) {
+        byte[] toJson() {
+            ObjectNode o = Json.object();
+            o.put("groupId", groupId.toString());
+            o.put("port", port);
+            o.put("raftPort", raftPort);
+            ArrayNode ps = o.putArray("peers");
+            for (Peer p : peers) {
+                ps.addObject().put("id", p.id()).put("host", p.host()).put("port", p.port());
+            }
+            return Json.bytes(o);
+        }
+
+        static Placement read(Path file) throws IOException {
+            JsonNode o = Json.MAPPER.readTree(Files.readAllBytes(file));
+            List<Peer> peers = new ArrayList<>();
+            for (JsonNode p : o.path("peers")) {
+                peers.add(new Peer(p.path("id").asText(), p.path("host").asText(), p.path("port").asInt()));
+            }
+            return new Placement(UUID.fromString(o.path("groupId").asText()), o.path("port").asInt(),
+                    o.path("raftPort").asInt(), peers);
+        }
+    }
+
     private final NodeConfig config;
+    private final InstantSource clock;
+    private final SecureRandom random;
     private final Identity identity;
     private final X509Certificate serviceCert;
+    private final PrivateKey serviceKey;
     private final Store store;
     private final Ledger ledger;
     private final ViewHistory views;
     private final LedgerSecrets secrets;
-    private final SecureRandom random;
+    private final Placement placement;
     private final NodeMetrics metrics = new NodeMetrics();
     private final long startupSeqno;
     private final AtomicLong committed = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ConstitutionRuntime constitutionRuntime = new ConstitutionRuntime(ConstitutionLimits.defaults());
     private final GovernanceService governance = new GovernanceService(constitutionRuntime, GOV_REQUEST_WINDOW);
-    private LocalReplicator replicator;
+    private final ThreadPoolExecutor admin;
+    private LogReplicator replicator;
+    private RatisReplicatedLog raft;
+    private TxEngine engine;
     private HttpServer server;
     private volatile String state = "Starting";
+    private volatile boolean retiring;
 
-    private Node(NodeConfig config, Identity identity, X509Certificate serviceCert, Store store, Ledger ledger,
-            ViewHistory views, long startupSeqno, LedgerSecrets secrets, SecureRandom random) {
-        this.secrets = secrets;
-        this.random = random;
+    private Node(NodeConfig config, InstantSource clock, SecureRandom random, Identity identity, X509Certificate serviceCert,
+            PrivateKey serviceKey, Store store, Ledger ledger, ViewHistory views, LedgerSecrets secrets, Placement placement,
+            long startupSeqno) {
         this.config = config;
+        this.clock = clock;
+        this.random = random;
         this.identity = identity;
         this.serviceCert = serviceCert;
+        this.serviceKey = serviceKey;
         this.store = store;
         this.ledger = ledger;
         this.views = views;
+        this.secrets = secrets;
+        this.placement = placement;
         this.startupSeqno = startupSeqno;
+        this.admin = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(ADMIN_TASKS_MAX), r -> {
+            Thread t = new Thread(r, "node-admin");
+            t.setDaemon(true);
+            return t;
+        }, (r, ex) -> LOG.warn("node background task dropped: more than {} waiting", ADMIN_TASKS_MAX));
     }
 
     /** Starts a node from its configuration; throws {@link StartFailure} with a clear reason. */
@@ -123,40 +193,46 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             throw new StartFailure("cannot create " + nodeDir + " or " + ledgerDir + ": " + e.getMessage(), e);
         }
-        boolean fresh = !Files.exists(nodeDir.resolve(NodeFiles.SERVICE_CERT));
-        if (fresh && hasLedgerFiles(ledgerDir)) {
+        boolean initialized = Files.exists(nodeDir.resolve(NodeFiles.SERVICE_CERT));
+        if (!initialized && hasLedgerFiles(ledgerDir)) {
             throw new StartFailure("ledger folder " + ledgerDir + " holds ledger files but " + nodeDir
                     + " has no service certificate: refusing to start a new service over an old ledger", null);
         }
-        Identity identity;
-        X509Certificate serviceCert;
-        LedgerSecrets secrets;
+        boolean newService = !initialized && config.join() == null;
+        if (newService && config.initialMembers().isEmpty()) {
+            throw new StartFailure("a new service needs at least one initial member (initialMembers)", null);
+        }
+        Joiner joiner = null;
         try {
-            if (fresh) {
-                Instant now = clock.instant().minus(Duration.ofMinutes(5));
-                KeyPair serviceKey = EcCurve.P384.generateKeyPair(random);
-                serviceCert = Certificates.selfSignedService(serviceKey, "Consort service", now, Duration.ofDays(3650), random);
-                KeyPair nodeKey = EcCurve.P384.generateKeyPair(random);
-                X509Certificate nodeCert = Certificates.nodeCertificate(nodeKey.getPublic(), "Consort node",
-                        serviceKey.getPrivate(), serviceCert, now, Duration.ofDays(3650),
-                        Certificates.SubjectAltNames.localhost(), random);
-                identity = new Identity(nodeKey.getPrivate(), nodeCert);
-                secrets = LedgerSecrets.generate(random);
-                NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(serviceKey.getPrivate()));
-                NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.NODE_KEY), Pem.privateKey(nodeKey.getPrivate()));
-                NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), secrets.toJson());
-                NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT), Pem.certificate(nodeCert).getBytes(StandardCharsets.US_ASCII));
-                // Written last: its presence marks a completely initialised node folder.
-                NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT), Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
-            } else {
-                serviceCert = Pem.readCertificate(read(nodeDir.resolve(NodeFiles.SERVICE_CERT)));
-                identity = new Identity(Pem.readPrivateKey(read(nodeDir.resolve(NodeFiles.NODE_KEY))),
-                        Pem.readCertificate(read(nodeDir.resolve(NodeFiles.NODE_CERT))));
-                secrets = LedgerSecrets.fromJson(read(nodeDir.resolve(NodeFiles.LEDGER_SECRETS)));
+            if (newService) {
+                createService(config, clock, random);
+            } else if (!initialized) {
+                joiner = joinService(config, clock, random);
             }
+        } catch (StartFailure e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new StartFailure("cannot " + (fresh ? "create" : "load") + " the node identity in " + nodeDir + ": "
-                    + e.getMessage(), e);
+            throw new StartFailure("cannot " + (newService ? "create the service" : "join " + config.join().target())
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartFailure("interrupted while joining", e);
+        }
+
+        X509Certificate serviceCert;
+        Identity identity;
+        PrivateKey serviceKey;
+        LedgerSecrets secrets;
+        Placement placement;
+        try {
+            serviceCert = Pem.readCertificate(read(nodeDir.resolve(NodeFiles.SERVICE_CERT)));
+            identity = new Identity(Pem.readPrivateKey(read(nodeDir.resolve(NodeFiles.NODE_KEY))),
+                    Pem.readCertificate(read(nodeDir.resolve(NodeFiles.NODE_CERT))));
+            serviceKey = Pem.readPrivateKey(read(nodeDir.resolve(NodeFiles.SERVICE_KEY)));
+            secrets = LedgerSecrets.fromJson(read(nodeDir.resolve(NodeFiles.LEDGER_SECRETS)));
+            placement = Placement.read(nodeDir.resolve(NodeFiles.REPLICATION));
+        } catch (IOException | RuntimeException e) {
+            throw new StartFailure("cannot load the node identity in " + nodeDir + ": " + e.getMessage(), e);
         }
 
         Store store = new Store(new StoreConfig(config.limits().historyVersionsMax()));
@@ -182,20 +258,128 @@ public final class Node implements AutoCloseable {
             throw new StartFailure("cannot open the ledger in " + ledgerDir + ": " + e.getMessage(), e);
         }
         ledger.openReport().truncatedTail().ifPresent(t -> LOG.warn("ledger: truncated a torn last entry: {}", t));
-        long lastSeqno = ledger.lastSeqno();
         long lastSigned = ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L);
-        long view = lastView[0] + 1;
-        views.startView(view, lastSeqno + 1);
-        Node node = new Node(config, identity, serviceCert, store, ledger, views, lastSeqno, secrets, random);
+        Node node = new Node(config, clock, random, identity, serviceCert, serviceKey, store, ledger, views, secrets,
+                placement, ledger.lastSeqno());
         node.committed.set(lastSigned);
         store.globalCommit(lastSigned);
         try {
-            node.run(fresh, view, lastSigned, (int) (lastSeqno - lastSigned), clock);
+            node.run(newService, joiner);
         } catch (Exception e) {
             node.close();
             throw new StartFailure("cannot start: " + e.getMessage(), e);
         }
         return node;
+    }
+
+    /** A new service: its identity, the first node's, the first ledger secret and the group. */
+    private static void createService(NodeConfig config, InstantSource clock, SecureRandom random) throws IOException {
+        Path nodeDir = Path.of(config.nodeDir());
+        Instant now = clock.instant().minus(Duration.ofMinutes(5));
+        KeyPair serviceKey = EcCurve.P384.generateKeyPair(random);
+        X509Certificate serviceCert = Certificates.selfSignedService(serviceKey, "Consort service", now, NODE_CERT_VALIDITY,
+                random);
+        KeyPair nodeKey = EcCurve.P384.generateKeyPair(random);
+        X509Certificate nodeCert = Certificates.nodeCertificate(nodeKey.getPublic(), "Consort node", serviceKey.getPrivate(),
+                serviceCert, now, NODE_CERT_VALIDITY, subjectAltNames(config.host()), random);
+        LedgerSecrets secrets = LedgerSecrets.generate(random);
+        int port = config.port() == 0 ? freePort(config.host()) : config.port();
+        int raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
+        String id = Certificates.keyId(nodeCert);
+        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)));
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(serviceKey.getPrivate()));
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.NODE_KEY), Pem.privateKey(nodeKey.getPrivate()));
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), secrets.toJson());
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT), Pem.certificate(nodeCert).getBytes(StandardCharsets.US_ASCII));
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.REPLICATION), placement.toJson());
+        // Written last: its presence marks a completely initialised node folder.
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT), Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Asks the service to admit this new node and waits until it is trusted; then writes the
+     * endorsed certificate and the network secrets into the node folder. Returns the joiner, which
+     * reports the node ready once its replication endpoint runs.
+     */
+    private static Joiner joinService(NodeConfig config, InstantSource clock, SecureRandom random)
+            throws IOException, InterruptedException, StartFailure {
+        Path nodeDir = Path.of(config.nodeDir());
+        X509Certificate serviceCert;
+        try {
+            serviceCert = Pem.readCertificate(Files.readString(Path.of(config.join().serviceCert())));
+        } catch (IOException | RuntimeException e) {
+            throw new StartFailure("cannot read the service certificate " + config.join().serviceCert() + ": " + e.getMessage(), e);
+        }
+        // The key is kept across attempts, so a node that was stopped while Pending keeps its identity.
+        Path keyFile = nodeDir.resolve(NodeFiles.NODE_KEY);
+        Path joinCertFile = nodeDir.resolve(NodeFiles.JOIN_CERT);
+        KeyPair nodeKey;
+        X509Certificate joinCert;
+        if (Files.exists(keyFile) && Files.exists(joinCertFile)) {
+            joinCert = Pem.readCertificate(Files.readString(joinCertFile));
+            nodeKey = new KeyPair(joinCert.getPublicKey(), Pem.readPrivateKey(Files.readString(keyFile)));
+        } else {
+            nodeKey = EcCurve.P384.generateKeyPair(random);
+            joinCert = Certificates.selfSigned(nodeKey, "Consort node (joining)",
+                    clock.instant().minus(Duration.ofMinutes(5)), Duration.ofDays(365), random);
+            NodeFiles.writePrivate(keyFile, Pem.privateKey(nodeKey.getPrivate()));
+            NodeFiles.writeAtomically(joinCertFile, Pem.certificate(joinCert).getBytes(StandardCharsets.US_ASCII));
+        }
+        Path placementFile = nodeDir.resolve(NodeFiles.REPLICATION);
+        int port;
+        int raftPort;
+        if (Files.exists(placementFile)) {
+            Placement p = Placement.read(placementFile);
+            port = p.port();
+            raftPort = p.raftPort();
+        } else {
+            port = config.port() == 0 ? freePort(config.host()) : config.port();
+            raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
+            NodeFiles.writeAtomically(placementFile, new Placement(new UUID(0, 0), port, raftPort, List.of()).toJson());
+        }
+        Joiner joiner = new Joiner(config.join().target(), serviceCert, nodeKey, joinCert);
+        String url = "https://" + config.host() + ":" + port;
+        String raftAddress = config.host() + ":" + raftPort;
+        LOG.info("joining the service at {} as node {} (url {}, replication {})", config.join().target(), joiner.nodeId(),
+                url, raftAddress);
+        Joiner.Admission a;
+        try {
+            a = joiner.awaitAdmission(url, raftAddress, Duration.ofSeconds(config.replication().joinTimeoutSeconds()));
+        } catch (Joiner.RefusedException e) {
+            throw new StartFailure(e.getMessage(), e);
+        }
+        if (!Certificates.isIssuedBy(a.endorsedCert(), serviceCert, clock.instant())) {
+            throw new StartFailure("the certificate the service answered with is not endorsed by its service certificate", null);
+        }
+        List<Peer> peers = new ArrayList<>(a.peers());
+        if (peers.stream().noneMatch(p -> p.id().equals(a.nodeId()))) {
+            peers.add(new Peer(a.nodeId(), config.host(), raftPort));
+        }
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(a.secrets().serviceKey()));
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), a.secrets().ledgerSecrets().toJson());
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT),
+                Pem.certificate(a.endorsedCert()).getBytes(StandardCharsets.US_ASCII));
+        NodeFiles.writeAtomically(placementFile, new Placement(a.groupId(), port, raftPort, peers).toJson());
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT),
+                Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
+        LOG.info("node {} was trusted; joining replication group {} with {} peers", a.nodeId(), a.groupId(), peers.size());
+        return joiner;
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The names a node certificate carries for {@code host}. */
+    static Certificates.SubjectAltNames subjectAltNames(String host) {
+        boolean ip = host.matches("[0-9.]+") || host.contains(":");
+        if (host.equals("127.0.0.1") || host.equals("localhost")) {
+            return Certificates.SubjectAltNames.localhost();
+        }
+        return ip ? new Certificates.SubjectAltNames(List.of(host), List.of())
+                : new Certificates.SubjectAltNames(List.of(), List.of(host));
     }
 
     private static boolean hasLedgerFiles(Path dir) {
@@ -213,62 +397,145 @@ public final class Node implements AutoCloseable {
         return Files.readString(file);
     }
 
-    private void run(boolean fresh, long view, long lastSigned, int unsigned, InstantSource clock) throws Exception {
-        replicator = new LocalReplicator(store, ledger, identity, view, lastSigned, unsigned,
-                config.signatureIntervalEntries(), config.signatureIntervalMs(), config.fsync(),
-                config.limits().pendingEntriesMax(), clock, this::onCommit, this::onFatal);
-        if (config.initialMembers().isEmpty() && fresh) {
-            throw new IllegalStateException("a new service needs at least one initial member (initialMembers)");
-        }
-        if (fresh) {
-            genesis(clock);
-        }
-        // Rekeys are requested by governance and done once the request is committed; a request
-        // committed just before a crash is done at the next start.
+    private Peer self() {
+        return new Peer(identity.id(), config.host(), placement.raftPort());
+    }
+
+    private void run(boolean newService, Joiner joiner) throws Exception {
+        NodeConfig.Replication rep = config.replication();
+        LogReplicator.Settings settings = new LogReplicator.Settings(config.signatureIntervalEntries(),
+                config.signatureIntervalMs(), config.fsync(), config.limits().pendingEntriesMax(), rep.batchEntriesMax(),
+                rep.batchBytesMax(), rep.proposalsInFlightMax(),
+                rep.batchBytesMax() - org.consort.node.replication.EntryBatch.HEADER_BYTES
+                        - org.consort.node.replication.EntryBatch.PER_ENTRY_BYTES);
+        replicator = new LogReplicator(store, ledger, secrets, identity, views, settings, clock, this::onCommit, this::onFatal);
+        replicator.onMembership(this::onMembership);
+        replicator.afterApply(this::afterApply);
+        replicator.onPrimary(() -> admin.execute(this::primaryDuties));
+        store.addGlobalCommitHook(GovMaps.NODES, (version, writes) -> onNodesCommitted(writes));
         store.addGlobalCommitHook(GovMaps.SERVICE_REQUESTS, (version, writes) -> {
-            if (writes.containsKey(GovMaps.REQUEST_LEDGER_REKEY)) {
-                rekeyIfRequested();
+            if (writes.containsKey(GovMaps.REQUEST_LEDGER_REKEY) && replicator.isPrimary()) {
+                admin.execute(this::rekeyIfRequested);
             }
         });
-        rekeyIfRequested();
-        replicator.start();
-        // The first entry of every view is a signature, durable before the API opens: so the
-        // view is on disk before any TxID of it is given out, and a restart never reuses it.
-        long firstSignature = replicator.requestSignature();
-        if (!replicator.awaitCommit(firstSignature, Duration.ofSeconds(60))) {
-            throw new IllegalStateException("the first signature of view " + view + " did not reach the ledger");
+        engine = new TxEngine(store, replicator, views, config.limits());
+
+        List<Peer> initialPeers = new ArrayList<>(placement.peers());
+        if (initialPeers.stream().noneMatch(p -> p.id().equals(identity.id()))) {
+            initialPeers.add(self());
         }
-        metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's ledger", store::version);
+        ReplicationConfig rc = ReplicationConfig.defaults(placement.groupId(), self(), initialPeers,
+                        Path.of(config.nodeDir(), NodeFiles.RAFT_DIR))
+                .withBatchBytesMax(rep.batchBytesMax())
+                .withElectionTimeouts(Duration.ofMillis(rep.electionTimeoutMinMs()), Duration.ofMillis(rep.electionTimeoutMaxMs()));
+        raft = RatisReplicatedLog.start(rc, identity, serviceCert, replicator, clock);
+        replicator.attach(raft);
+        replicator.start();
+        trustKnownNodes();
+
+        if (newService) {
+            awaitPrimary(START_TIMEOUT);
+            long genesis = genesis();
+            awaitCommitted(genesis, START_TIMEOUT);
+        } else if (config.join() != null && !hasOwnEndorsedRecord()) {
+            // A joined node that has not caught up to its own endorsement is not in the group yet.
+            Joiner j = joiner != null ? joiner : rejoiner();
+            j.reportReady(url(), config.host() + ":" + placement.raftPort(),
+                    Duration.ofSeconds(rep.joinTimeoutSeconds()));
+            awaitOwnRecord(Duration.ofSeconds(rep.joinTimeoutSeconds()));
+        }
+
+        metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's store", store::version);
         metrics.gauge("consort.ledger.committed.seqno", "Committed seqno", committed::get);
-        metrics.gauge("consort.view", "Current view", () -> view);
+        metrics.gauge("consort.view", "View this node orders transactions in (-1 when not primary)", replicator::view);
+        metrics.gauge("consort.replication.ignored.batches", "Replicated batches ignored by every node",
+                replicator::ignoredBatches);
 
         EndpointRegistry registry = new EndpointRegistry();
         new LoggingApp(config.limits(), this::historicalRead).register(registry);
         new GovEndpoints(governance, clock, ledger::root).register(registry);
+        new JoinEndpoints(joinService()).register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
-        TxEngine engine = new TxEngine(store, replicator, views, config.limits());
-        ApiHandler handler = new ApiHandler(registry, new StoreAuthenticator(store), engine, config.limits(), metrics);
-        server = HttpServer.start(config.host(), config.port(), identity.privateKey(),
+        PrimaryForwarder forwarder = new PrimaryForwarder(identity, serviceCert, this::primaryUrl, this::isTrustedNodeCert);
+        ApiHandler handler = new ApiHandler(registry, new StoreAuthenticator(store), engine, config.limits(), metrics,
+                forwarder);
+        server = HttpServer.start(config.host(), placement.port(), identity.privateKey(),
                 new X509Certificate[] {identity.certificate(), serviceCert}, handler, config.limits());
         state = "PartOfNetwork";
-        String url = "https://" + config.host() + ":" + server.port();
         ObjectNode startup = Json.object();
         startup.put("nodeId", identity.id());
-        startup.put("url", url);
+        startup.put("url", url());
         startup.put("pid", ProcessHandle.current().pid());
         startup.put("serviceCert", Path.of(config.nodeDir(), NodeFiles.SERVICE_CERT).toString());
         NodeFiles.writeAtomically(Path.of(config.nodeDir(), NodeFiles.STARTUP), Json.bytes(startup));
-        LOG.info("node {} listening on {} (view {}, last seqno {}, committed {})", identity.id(), url, view,
-                store.version(), committed.get());
+        LOG.info("node {} listening on {} (replication on {}, last seqno {}, committed {})", identity.id(), url(),
+                placement.raftPort(), store.version(), committed.get());
+    }
+
+    /** A joiner for a node that was trusted but stopped before it was added to the group. */
+    private Joiner rejoiner() throws IOException {
+        Path nodeDir = Path.of(config.nodeDir());
+        PrivateKey pk = identity.privateKey();
+        KeyPair kp = new KeyPair(identity.certificate().getPublicKey(), pk);
+        X509Certificate joinCert = joinCertOf(identity.id()).orElseThrow(() -> new IOException(
+                "node " + identity.id() + " is not in the service's node list; remove " + nodeDir + " and join again"));
+        return new Joiner(config.join().target(), serviceCert, kp, joinCert);
+    }
+
+    private Optional<X509Certificate> joinCertOf(String id) {
+        return store.readTx().read(GovMaps.NODES).get(id).map(NodeRecord::fromJson)
+                .flatMap(NodeRecord::joinCert).map(Pem::readCertificate);
+    }
+
+    private void awaitPrimary(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!replicator.isPrimary()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("this node did not become the primary of its new service within "
+                        + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private void awaitCommitted(long seqno, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (committed.get() < seqno) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("seqno " + seqno + " was not committed within " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private boolean hasOwnEndorsedRecord() {
+        return store.readTx().read(GovMaps.NODES).get(identity.id()).map(NodeRecord::fromJson)
+                .map(NodeRecord::isEndorsed).orElse(false);
+    }
+
+    /** A joining node waits until it has caught up to the point where the service endorsed it. */
+    private void awaitOwnRecord(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<NodeRecord> r = store.readTx().read(GovMaps.NODES).get(identity.id()).map(NodeRecord::fromJson);
+            if (r.isPresent() && r.get().isEndorsed()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + identity.id() + " did not catch up with the service within "
+                        + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /**
      * The first transaction of a new service: governance's first state (service Opening, the
-     * initial members as Accepted, users, the default constitution) and this node as Trusted.
+     * initial members as Accepted, users, the default constitution), this node as Trusted and
+     * its code as allowed to join.
      */
-    private void genesis(InstantSource clock) throws IOException {
-        WriteTx tx = store.writeTx();
+    private long genesis() throws IOException {
         List<Genesis.Member> members = new ArrayList<>();
         for (String file : config.initialMembers()) {
             String pem = Pem.certificate(Pem.readCertificate(Files.readString(Path.of(file))));
@@ -278,42 +545,230 @@ public final class Node implements AutoCloseable {
         for (String file : config.initialUsers()) {
             users.add(Pem.certificate(Pem.readCertificate(Files.readString(Path.of(file)))));
         }
-        governance.initialize(tx, new Genesis(Pem.certificate(serviceCert), members, users, DefaultConstitution.text(), 0));
-        ObjectNode nodeInfo = Json.object();
-        nodeInfo.put("cert", identity.certificatePem());
-        nodeInfo.put("status", "Trusted");
-        nodeInfo.put("host", config.host());
-        tx.write(ServiceMaps.NODES).put(identity.id(), new String(Json.bytes(nodeInfo), StandardCharsets.UTF_8));
-        if (!replicator.tryReserve()) {
-            throw new IllegalStateException("no room for the genesis transaction");
-        }
-        CommitResult r = store.commit(tx, ws -> replicator.append(new TxId(replicator.view(), ws.version()), ws));
-        if (!(r instanceof CommitResult.Committed)) {
-            throw new IllegalStateException("genesis transaction did not commit: " + r);
+        String measurement = VirtualAttestation.measurement();
+        NodeRecord self = new NodeRecord(NodeRecord.TRUSTED, Optional.of(identity.certificatePem()), Optional.empty(), url(),
+                config.host() + ":" + placement.raftPort(), VirtualAttestation.PLATFORM, measurement);
+        return engine.writeInternal(tx -> {
+            governance.initialize(tx, new Genesis(Pem.certificate(serviceCert), members, users, DefaultConstitution.text(), 0));
+            tx.write(ServiceMaps.NODES).put(identity.id(), self.toJson());
+            ObjectNode code = Json.object().put("platform", VirtualAttestation.PLATFORM).put("status", "AllowedToJoin");
+            tx.write(ServiceMaps.NODE_CODE_IDS).put(measurement, new String(Json.bytes(code), StandardCharsets.UTF_8));
+        });
+    }
+
+    // ---- network membership -------------------------------------------------------------
+
+    private JoinEndpoints.Service joinService() {
+        return new JoinEndpoints.Service() {
+            @Override
+            public X509Certificate serviceCert() {
+                return serviceCert;
+            }
+
+            @Override
+            public UUID groupId() {
+                return placement.groupId();
+            }
+
+            @Override
+            public List<Peer> peers() {
+                return raft.peers();
+            }
+
+            @Override
+            public NetworkSecrets networkSecrets() {
+                return new NetworkSecrets(serviceKey, secrets);
+            }
+
+            @Override
+            public void addToGroup(Peer peer) {
+                admin.execute(() -> {
+                    if (raft.peers().stream().anyMatch(p -> p.id().equals(peer.id()))) {
+                        return;
+                    }
+                    try {
+                        raft.trustPeer(peer.id());
+                        raft.addPeer(peer);
+                        LOG.info("node {} added to the replication group", peer.id());
+                    } catch (RuntimeException e) {
+                        LOG.warn("could not add node {} to the replication group: {}", peer.id(), e.getMessage());
+                    }
+                });
+            }
+        };
+    }
+
+    /** Every node: trusts the replication connections of endorsed nodes; the primary acts on changes. */
+    private void onNodesCommitted(Map<String, Optional<String>> writes) {
+        for (Map.Entry<String, Optional<String>> w : writes.entrySet()) {
+            if (w.getValue().isEmpty()) {
+                continue;
+            }
+            NodeRecord r = NodeRecord.fromJson(w.getValue().get());
+            String id = w.getKey();
+            if (r.isEndorsed() && !id.equals(identity.id())) {
+                raft.trustPeer(id);
+            }
+            if (id.equals(identity.id()) && r.status().equals(NodeRecord.RETIRED)) {
+                retiring = true;
+                checkRetired(raft.peers().stream().map(Peer::id).toList());
+            }
+            if (replicator.isPrimary()) {
+                admin.execute(() -> primaryDuty(id));
+            }
         }
     }
 
+    private void trustKnownNodes() {
+        store.readTx().read(GovMaps.NODES).forEach((id, json) -> {
+            if (!id.equals(identity.id()) && NodeRecord.fromJson(json).isEndorsed()) {
+                raft.trustPeer(id);
+            }
+        });
+    }
+
+    /** On becoming primary: finish what the previous primary may have left undone. */
+    private void primaryDuties() {
+        List<String> ids = new ArrayList<>();
+        store.readTx().read(GovMaps.NODES).forEach((id, json) -> ids.add(id));
+        for (String id : ids) {
+            primaryDuty(id);
+        }
+        rekeyIfRequested();
+    }
+
+    /** Primary only, on the admin thread: endorse a trusted node, or take a retired one out of the group. */
+    private void primaryDuty(String id) {
+        if (!replicator.isPrimary()) {
+            return;
+        }
+        ReadTx committedState = store.readTxAt(store.globalCommitVersion());
+        Optional<NodeRecord> rec = committedState.read(GovMaps.NODES).get(id).map(NodeRecord::fromJson);
+        if (rec.isEmpty()) {
+            return;
+        }
+        NodeRecord r = rec.get();
+        try {
+            if (r.isTrusted() && r.cert().isEmpty() && r.joinCert().isPresent()) {
+                endorse(id);
+            } else if (r.status().equals(NodeRecord.RETIRED) && raft.peers().stream().anyMatch(p -> p.id().equals(id))) {
+                raft.removePeer(id);
+                LOG.info("retired node {} removed from the replication group", id);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not act on node {} ({}): {}", id, r.status(), e.getMessage());
+        }
+    }
+
+    private void endorse(String id) {
+        long seqno = engine.writeInternal(tx -> {
+            Optional<NodeRecord> now = tx.read(GovMaps.NODES).get(id).map(NodeRecord::fromJson);
+            if (now.isEmpty() || !now.get().isTrusted() || now.get().cert().isPresent() || now.get().joinCert().isEmpty()) {
+                return;
+            }
+            NodeRecord r = now.get();
+            X509Certificate joinCert = Pem.readCertificate(r.joinCert().get());
+            X509Certificate cert = Certificates.nodeCertificate(joinCert.getPublicKey(), "Consort node", serviceKey, serviceCert,
+                    clock.instant().minus(Duration.ofMinutes(5)), NODE_CERT_VALIDITY, subjectAltNames(r.host()), random);
+            tx.write(GovMaps.NODES).put(id, r.withCert(Pem.certificate(cert)).toJson());
+        });
+        if (seqno > 0) {
+            LOG.info("endorsed the certificate of trusted node {} at seqno {}", id, seqno);
+        }
+    }
+
+    private void onMembership(List<String> peerIds) {
+        checkRetired(peerIds);
+    }
+
+    /** A retired node that the group no longer includes stops serving. */
+    private void checkRetired(List<String> peerIds) {
+        if (retiring && !peerIds.contains(identity.id()) && terminated.getCount() > 0) {
+            LOG.info("node {} was retired and left the replication group: stopping", identity.id());
+            Thread t = new Thread(() -> {
+                state = "Retired";
+                close();
+            }, "retire");
+            t.start();
+        }
+    }
+
+    private Optional<String> primaryUrl() {
+        return replicator.primaryId().filter(id -> !id.equals(identity.id()))
+                .flatMap(id -> store.readTx().read(GovMaps.NODES).get(id)).map(json -> NodeRecord.fromJson(json).url());
+    }
+
+    private boolean isTrustedNodeCert(X509Certificate cert) {
+        if (!Certificates.isIssuedBy(cert, serviceCert, clock.instant())) {
+            return false;
+        }
+        String id = Certificates.keyId(cert);
+        return store.readTx().read(GovMaps.NODES).get(id).map(NodeRecord::fromJson)
+                .filter(NodeRecord::isEndorsed)
+                .map(r -> Pem.certificate(Pem.readCertificate(r.cert().get())).equals(Pem.certificate(cert)))
+                .orElse(false);
+    }
+
+    public Optional<String> primaryId() {
+        return replicator.primaryId();
+    }
+
+    // ---- ledger secrets ------------------------------------------------------------------
+
     /**
-     * Adds ledger secrets until there is one more than the committed count of rekey requests.
-     * Runs on the ledger writer (from the commit hook) or before it starts, so no entry is
-     * encrypted between adding the secret and writing it to disk.
+     * Called on the apply thread after each applied entry: a new ledger secret that the entry
+     * carried is saved, then used for the entries that follow it, on every node alike.
+     */
+    private void afterApply(long seqno) {
+        long next = secrets.current().version() + 1L;
+        Optional<byte[]> key;
+        try {
+            key = store.readTxAt(seqno).read(ServiceMaps.LEDGER_SECRETS).get(next);
+        } catch (VersionUnavailable e) {
+            return;
+        }
+        if (key.isEmpty()) {
+            return;
+        }
+        LedgerSecrets updated = LedgerSecrets.fromJson(secrets.toJson());
+        updated.add((int) next, key.get());
+        try {
+            // Saved before any entry uses it, so a restart can always read what was written.
+            NodeFiles.writePrivate(Path.of(config.nodeDir(), NodeFiles.LEDGER_SECRETS), updated.toJson());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot save the new ledger secret", e);
+        }
+        secrets.add((int) next, key.get());
+        LOG.info("ledger rekeyed at seqno {}: new entries use ledger secret version {}", seqno, next);
+    }
+
+    /**
+     * Primary only: while fewer secrets exist than rekeys were requested by governance, writes
+     * a new random secret into the ledger (encrypted with the current one).
      */
     private void rekeyIfRequested() {
+        if (!replicator.isPrimary()) {
+            return;
+        }
         long requested = store.readTxAt(store.globalCommitVersion()).read(GovMaps.SERVICE_REQUESTS)
                 .get(GovMaps.REQUEST_LEDGER_REKEY)
                 .map(j -> Json.parseObject(j.getBytes(StandardCharsets.UTF_8)).path("count").asLong())
                 .orElse(0L);
-        while (secrets.current().version() - 1 < requested) {
-            int next = secrets.current().version() + 1;
-            byte[] key = new byte[32];
-            random.nextBytes(key);
-            secrets.add(next, key);
-            try {
-                NodeFiles.writePrivate(Path.of(config.nodeDir(), NodeFiles.LEDGER_SECRETS), secrets.toJson());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot save the new ledger secret", e);
-            }
-            LOG.info("ledger rekeyed: new entries use ledger secret version {}", next);
+        try {
+            engine.writeInternal(tx -> {
+                var map = tx.read(ServiceMaps.LEDGER_SECRETS);
+                long next = Math.max(secrets.current().version(), 1) + 1L;
+                while (map.get(next).isPresent()) {
+                    next++;
+                }
+                if (next - 2 < requested) {
+                    byte[] key = new byte[32];
+                    random.nextBytes(key);
+                    tx.write(ServiceMaps.LEDGER_SECRETS).put(next, key);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("could not write the requested ledger secret: {}", e.getMessage());
         }
     }
 
@@ -328,13 +783,15 @@ public final class Node implements AutoCloseable {
 
     private void onFatal(Throwable t) {
         state = "Stopped";
-        LOG.error("fatal: the ledger cannot be written; stopping the node so that no write is acknowledged", t);
+        LOG.error("fatal: this node cannot go on safely; stopping it so that nothing wrong is acknowledged", t);
         Thread stopper = new Thread(() -> {
             close();
             Runtime.getRuntime().halt(70);
         }, "fatal-stop");
         stopper.start();
     }
+
+    // ---- receipts and historical reads --------------------------------------------------
 
     Object receipt(RequestContext ctx, TxId id, String format) {
         if (!format.equals("json") && !format.equals("cose")) {
@@ -370,7 +827,7 @@ public final class Node implements AutoCloseable {
     private Object historicalRead(RequestContext ctx, MapName<Long, String> map, long id, String transactionId) {
         TxId txId = NodeEndpoints.parseTxId(transactionId);
         TxStatus status = views.status(txId, store.version(), committed.get());
-        if (status == TxStatus.Pending || status == TxStatus.Unknown && txId.view() == views.currentView()) {
+        if (status == TxStatus.Pending || status == TxStatus.Unknown && txId.view() >= views.currentView()) {
             ctx.status(202);
             ctx.header("retry-after", "1");
             ObjectNode o = Json.object();
@@ -403,13 +860,15 @@ public final class Node implements AutoCloseable {
         return o;
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode readJson(String s) {
+    private static JsonNode readJson(String s) {
         try {
             return Json.MAPPER.readTree(s);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
+
+    // ---- accessors ------------------------------------------------------------------------
 
     public String nodeId() {
         return identity.id();
@@ -419,8 +878,13 @@ public final class Node implements AutoCloseable {
         return state;
     }
 
+    /** The view this node orders transactions in, or -1 when it is not the primary. */
     public long view() {
         return replicator.view();
+    }
+
+    public boolean isPrimary() {
+        return replicator.isPrimary();
     }
 
     public long lastSeqno() {
@@ -428,7 +892,7 @@ public final class Node implements AutoCloseable {
     }
 
     public long lastSignedSeqno() {
-        return replicator.lastSignedSeqno();
+        return replicator.committedSeqno();
     }
 
     public long committedSeqno() {
@@ -451,16 +915,21 @@ public final class Node implements AutoCloseable {
         return server.port();
     }
 
+    public String url() {
+        return "https://" + config.host() + ":" + placement.port();
+    }
+
     public void awaitTermination() throws InterruptedException {
         terminated.await();
     }
 
-    /** Stops serving, signs and writes what was executed, closes the ledger. Idempotent. */
+    /** Stops serving and replicating, and closes the ledger. Idempotent. */
     @Override
     public synchronized void close() {
         if (terminated.getCount() == 0) {
             return;
         }
+        String finalState = state.equals("Retired") ? "Retired" : "Stopped";
         state = "Stopping";
         try {
             if (server != null) {
@@ -469,9 +938,13 @@ public final class Node implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("error stopping the HTTP server", e);
         }
+        if (raft != null) {
+            raft.close();
+        }
         if (replicator != null) {
             replicator.close();
         }
+        admin.shutdownNow();
         try {
             ledger.close();
         } catch (IOException | RuntimeException e) {
@@ -482,7 +955,7 @@ public final class Node implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("error closing the constitution runtime", e);
         }
-        state = "Stopped";
+        state = finalState;
         LOG.info("node {} stopped at seqno {} (committed {})", identity.id(), store.version(), committed.get());
         terminated.countDown();
     }

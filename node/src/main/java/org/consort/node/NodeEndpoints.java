@@ -25,7 +25,9 @@ final class NodeEndpoints {
                     ObjectNode o = Json.object();
                     o.put("nodeId", node.nodeId());
                     o.put("state", node.state());
-                    o.put("view", node.view());
+                    o.put("view", node.views().currentView());
+                    o.put("primary", node.isPrimary());
+                    node.primaryId().ifPresent(id -> o.put("primaryId", id));
                     o.put("lastSeqno", node.lastSeqno());
                     o.put("lastSignedSeqno", node.lastSignedSeqno());
                     o.put("committedSeqno", node.committedSeqno());
@@ -69,13 +71,14 @@ final class NodeEndpoints {
                     ObjectNode service = (ObjectNode) Json.parseObject(info.getBytes(StandardCharsets.UTF_8));
                     o.put("serviceCertificate", service.path("cert").asText());
                     o.put("serviceStatus", service.path("status").asText());
-                    o.put("currentView", node.view());
-                    o.put("primaryId", node.nodeId());
+                    o.put("currentView", node.views().currentView());
+                    node.primaryId().ifPresent(id -> o.put("primaryId", id));
                     ArrayNode nodes = o.putArray("nodes");
                     tx.read(ServiceMaps.NODES).forEach((id, json) -> {
                         ObjectNode n = (ObjectNode) Json.parseObject(json.getBytes(StandardCharsets.UTF_8));
                         n.put("nodeId", id);
                         n.remove("cert");
+                        n.remove("joinCert");
                         nodes.add(n);
                     });
                     return o;
@@ -90,8 +93,13 @@ final class NodeEndpoints {
                 });
         registry.get("/node/network/nodes/primary", AuthPolicy.NO_AUTH)
                 .summary("The primary node")
-                .readOnly((ctx, tx) -> nodeView(node.nodeId(), tx.read(ServiceMaps.NODES).get(node.nodeId())
-                        .orElseThrow(() -> new HttpError(503, "NoPrimary", "no primary is known", 1L)), node));
+                .readOnly((ctx, tx) -> {
+                    String primary = node.primaryId().orElseThrow(() -> new HttpError(503, "NoPrimary",
+                            "no primary is known to this node right now; retry shortly", 1L));
+                    return nodeView(primary, tx.read(ServiceMaps.NODES).get(primary)
+                            .orElseThrow(() -> new HttpError(503, "NoPrimary", "the primary is not in this node's node list yet", 1L)),
+                            node);
+                });
         registry.get("/node/metrics", AuthPolicy.NO_AUTH)
                 .summary("Metrics in Prometheus text format")
                 .noStore(ctx -> {
@@ -119,7 +127,8 @@ final class NodeEndpoints {
         n.put("nodeId", id);
         n.put("status", stored.path("status").asText());
         n.put("host", stored.path("host").asText());
-        n.put("primary", id.equals(node.nodeId()));
+        n.put("url", stored.path("url").asText());
+        n.put("primary", node.primaryId().map(id::equals).orElse(false));
         return n;
     }
 

@@ -17,12 +17,21 @@ public final class NodeFiles {
     public static final String NODE_KEY = "node_privk.pem";
     /** The node's certificate, endorsed by the service identity. */
     public static final String NODE_CERT = "node_cert.pem";
-    /** The service identity's private key (PEM, owner-only): held by the node that created the service. */
+    /** The self-signed certificate a joining node asked to join with (its key before endorsement). */
+    public static final String JOIN_CERT = "join_cert.pem";
+    /** The service identity's private key (PEM, owner-only): every trusted node holds it, to endorse joiners. */
     public static final String SERVICE_KEY = "service_privk.pem";
     /** The service certificate: what clients and auditors trust. */
     public static final String SERVICE_CERT = "service_cert.pem";
     /** The ledger secrets (JSON, owner-only). */
     public static final String LEDGER_SECRETS = "ledger_secrets.json";
+    /**
+     * The node's place in the replication group (JSON): {"groupId", "port", "raftPort",
+     * "peers": [{"id", "host", "port"}]} as of its first start, so restarts use the same ports.
+     */
+    public static final String REPLICATION = "replication.json";
+    /** Folder of the replicated log (Apache Ratis storage). */
+    public static final String RAFT_DIR = "raft";
     /** Written once the node listens: {"nodeId", "url", "pid"}. */
     public static final String STARTUP = "startup.json";
 

@@ -183,6 +183,12 @@ class NodeTest {
         String uncommittedLater = node.views().currentView() + "." + (node.lastSeqno() + 1000);
         node.close();
         node = Node.start(net.config);
+        // A restarted node serves reads at once and becomes primary of a new view after its election.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!node.isPrimary() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(node.isPrimary()).as("primary again after the restart").isTrue();
         ConsortClient again = net.user(node);
         for (int i = 0; i < 50; i++) {
             assertThat(again.get("/app/log/private?id=" + i).json().get("msg").asText()).isEqualTo("m" + i);

@@ -7,6 +7,11 @@ package org.consort.node.auth;
 public enum AuthPolicy {
     /** Anyone who can reach the node (TLS still required). */
     NO_AUTH,
+    /**
+     * Any valid TLS client certificate, registered or not; the caller is identified by its key
+     * id. For nodes asking to join, which prove their key before the service knows them.
+     */
+    ANY_CERT,
     /** A TLS client certificate registered as a user by governance. */
     USER_CERT,
     /** A TLS client certificate registered as a member by governance. */

@@ -10,7 +10,8 @@ import java.security.cert.X509Certificate;
  * @param certificate the client certificate presented over TLS, or null
  */
 public record Caller(Kind kind, String id, X509Certificate certificate) {
-    public enum Kind { ANONYMOUS, USER, MEMBER }
+    /** CERTIFICATE: an unregistered certificate holder, identified by its key id only. */
+    public enum Kind { ANONYMOUS, CERTIFICATE, USER, MEMBER }
 
     public static final Caller ANONYMOUS = new Caller(Kind.ANONYMOUS, "", null);
 }

@@ -49,6 +49,14 @@ public final class StoreAuthenticator implements Authenticator {
         if (ids.size() > MATCH_CACHE_ENTRIES_MAX) {
             ids.clear();
         }
+        if (policy == AuthPolicy.ANY_CERT) {
+            try {
+                cert.checkValidity();
+            } catch (java.security.cert.CertificateException e) {
+                throw new HttpError(403, "ExpiredClientCertificate", "the client certificate is expired or not yet valid");
+            }
+            return new Caller(Caller.Kind.CERTIFICATE, id, cert);
+        }
         ReadTx tx = store.readTx();
         if (policy == AuthPolicy.USER_CERT || policy == AuthPolicy.USER_OR_MEMBER_CERT) {
             if (matches(tx, ServiceMaps.USER_CERTS, id, cert)) {
@@ -114,6 +122,7 @@ public final class StoreAuthenticator implements Authenticator {
             case USER_CERT -> "a user";
             case MEMBER_CERT -> "a member";
             case USER_OR_MEMBER_CERT -> "a user or a member";
+            case ANY_CERT -> "any certificate holder";
             case NO_AUTH, MEMBER_SIGNATURE -> "anyone";
         };
     }

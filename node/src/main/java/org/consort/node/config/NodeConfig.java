@@ -24,11 +24,61 @@ import org.consort.node.Limits;
  * @param ledgerChunkBytes         a new chunk file starts after a signature once a chunk exceeds this
  * @param fsync            whether ledger writes are forced to the disk before they count as committed
  * @param limits           bounds (defaults when absent)
+ * @param raftPort         port of the node-to-node replication endpoint; 0 or absent picks a free
+ *                         one at the first start, kept in nodeDir for restarts
+ * @param join             present for a node that joins an existing service instead of creating one
+ * @param replication      batching and election settings (defaults when absent)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nodeDir, String ledgerDir, String host, int port, List<String> initialMembers,
         List<String> initialUsers, Integer signatureIntervalEntries, Integer signatureIntervalMs, Long ledgerChunkBytes,
-        Boolean fsync, Limits limits) {
+        Boolean fsync, Limits limits, Integer raftPort, Join join, Replication replication) {
+
+    /**
+     * How a new node joins: the URL of any node of the service, and the service certificate
+     * it checks that node against.
+     */
+    public record Join(String target, String serviceCert) {
+        public Join {
+            if (target == null || !target.startsWith("https://")) {
+                throw new IllegalArgumentException("config: 'join.target' must be an https:// URL of a node of the service");
+            }
+            if (serviceCert == null || serviceCert.isBlank()) {
+                throw new IllegalArgumentException("config: 'join.serviceCert' (the service certificate PEM file) is required");
+            }
+        }
+    }
+
+    /**
+     * Replication settings; each absent field takes its default.
+     *
+     * @param batchEntriesMax      ledger entries per replicated batch, at most (default 4096)
+     * @param batchBytesMax        bytes per replicated batch, at most (default 8 MiB)
+     * @param proposalsInFlightMax batches proposed and not yet committed, at most (default 8)
+     * @param electionTimeoutMinMs lower bound of the election timeout (default 1000)
+     * @param electionTimeoutMaxMs upper bound of the election timeout (default 2000)
+     * @param joinTimeoutSeconds   how long a joining node waits to be trusted (default 600)
+     */
+    public record Replication(Integer batchEntriesMax, Integer batchBytesMax, Integer proposalsInFlightMax,
+                              Integer electionTimeoutMinMs, Integer electionTimeoutMaxMs, Integer joinTimeoutSeconds) {
+        public Replication {
+            batchEntriesMax = batchEntriesMax == null ? 4096 : batchEntriesMax;
+            batchBytesMax = batchBytesMax == null ? 8 << 20 : batchBytesMax;
+            proposalsInFlightMax = proposalsInFlightMax == null ? 8 : proposalsInFlightMax;
+            electionTimeoutMinMs = electionTimeoutMinMs == null ? 1000 : electionTimeoutMinMs;
+            electionTimeoutMaxMs = electionTimeoutMaxMs == null ? 2000 : electionTimeoutMaxMs;
+            joinTimeoutSeconds = joinTimeoutSeconds == null ? 600 : joinTimeoutSeconds;
+            if (batchEntriesMax < 1 || batchBytesMax < (1 << 20) || proposalsInFlightMax < 1 || electionTimeoutMinMs < 100
+                    || electionTimeoutMaxMs <= electionTimeoutMinMs || joinTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("config: replication settings out of range (batchBytesMax at least 1 MiB,"
+                        + " electionTimeoutMaxMs above electionTimeoutMinMs >= 100): " + this);
+            }
+        }
+
+        public static Replication defaults() {
+            return new Replication(null, null, null, null, null, null);
+        }
+    }
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -49,6 +99,11 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
         ledgerChunkBytes = ledgerChunkBytes == null ? 8L << 20 : ledgerChunkBytes;
         fsync = fsync == null ? Boolean.TRUE : fsync;
         limits = limits == null ? Limits.defaults() : limits;
+        raftPort = raftPort == null ? 0 : raftPort;
+        replication = replication == null ? Replication.defaults() : replication;
+        if (raftPort < 0 || raftPort > 65535) {
+            throw new IllegalArgumentException("config: 'raftPort' must be between 0 and 65535");
+        }
         if (signatureIntervalEntries < 1 || signatureIntervalMs < 1) {
             throw new IllegalArgumentException("config: signature intervals must be positive");
         }
@@ -69,7 +124,9 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
         return new NodeConfig(resolve(base, raw.nodeDir), resolve(base, raw.ledgerDir), raw.host, raw.port,
                 raw.initialMembers.stream().map(p -> resolve(base, p)).toList(),
                 raw.initialUsers.stream().map(p -> resolve(base, p)).toList(),
-                raw.signatureIntervalEntries, raw.signatureIntervalMs, raw.ledgerChunkBytes, raw.fsync, raw.limits);
+                raw.signatureIntervalEntries, raw.signatureIntervalMs, raw.ledgerChunkBytes, raw.fsync, raw.limits,
+                raw.raftPort, raw.join == null ? null : new Join(raw.join.target(), resolve(base, raw.join.serviceCert())),
+                raw.replication);
     }
 
     private static String resolve(Path base, String p) {

@@ -172,6 +172,8 @@ public final class EndpointRegistry {
         ObjectNode schemes = doc.putObject("components").putObject("securitySchemes");
         schemes.putObject("user_cert").put("type", "mutualTLS")
                 .put("description", "TLS client certificate registered as a user");
+        schemes.putObject("any_cert").put("type", "mutualTLS")
+                .put("description", "any valid TLS client certificate (a node asking to join proves its key)");
         schemes.putObject("member_cert").put("type", "mutualTLS")
                 .put("description", "TLS client certificate registered as a member");
         schemes.putObject("member_cose_sign1").put("type", "apiKey").put("in", "header").put("name", "content-type")
@@ -190,6 +192,7 @@ public final class EndpointRegistry {
             ArrayNode security = op.putArray("security");
             switch (e.auth()) {
                 case NO_AUTH -> { }
+                case ANY_CERT -> security.addObject().putArray("any_cert");
                 case USER_CERT -> security.addObject().putArray("user_cert");
                 case MEMBER_CERT -> security.addObject().putArray("member_cert");
                 case MEMBER_SIGNATURE -> security.addObject().putArray("member_cose_sign1");

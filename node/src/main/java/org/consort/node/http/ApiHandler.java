@@ -40,6 +40,33 @@ public final class ApiHandler extends Handler.Abstract {
         Object run(Endpoint endpoint, RequestContext ctx);
     }
 
+    /**
+     * Sends requests that only the primary can serve to the primary, on behalf of their caller.
+     * The primary accepts the caller identity carried in {@link #FORWARDED_CALLER_HEADER} only
+     * from a TLS peer that is a trusted node of the service.
+     */
+    public interface Forwarding {
+        /** URL of the primary, when one is known and it is not this node. */
+        java.util.Optional<String> primaryUrl();
+
+        /** True when {@code chain} is the certificate of a trusted node of this service. */
+        boolean isTrustedNode(X509Certificate[] chain);
+
+        /** Sends the request to {@code url} and returns the primary's answer. */
+        Forwarded forward(String url, String method, String pathAndQuery, String contentType, byte[] body,
+                X509Certificate caller) throws java.io.IOException, InterruptedException;
+    }
+
+    /** The primary's answer to a forwarded request. */
+    public record Forwarded(int status, Map<String, String> headers, byte[] body) {
+    }
+
+    /** Header a forwarding node sets to the caller's certificate (base64 DER), or {@code none}. */
+    public static final String FORWARDED_CALLER_HEADER = "x-consort-forwarded-caller";
+    /** Response headers a forwarding node passes back to the caller. */
+    public static final java.util.List<String> FORWARDED_RESPONSE_HEADERS =
+            java.util.List.of("content-type", TX_ID_HEADER, "retry-after", "allow");
+
     /** Observes each request's outcome (metrics). */
     public interface RequestObserver {
         void observe(String method, String path, int status, long nanos);
@@ -50,14 +77,22 @@ public final class ApiHandler extends Handler.Abstract {
     private final EndpointRunner runner;
     private final Limits limits;
     private final RequestObserver observer;
+    private final Forwarding forwarding;
 
     public ApiHandler(EndpointRegistry registry, Authenticator authenticator, EndpointRunner runner, Limits limits,
             RequestObserver observer) {
+        this(registry, authenticator, runner, limits, observer, null);
+    }
+
+    /** @param forwarding how to reach the primary; null when this node never forwards */
+    public ApiHandler(EndpointRegistry registry, Authenticator authenticator, EndpointRunner runner, Limits limits,
+            RequestObserver observer, Forwarding forwarding) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.runner = runner;
         this.limits = limits;
         this.observer = observer;
+        this.forwarding = forwarding;
     }
 
     @Override
@@ -82,10 +117,25 @@ public final class ApiHandler extends Handler.Abstract {
                 case EndpointRegistry.Found found -> {
                     Endpoint endpoint = found.endpoint();
                     metricPath = endpoint.path();
-                    Caller caller = authenticator.authenticate(endpoint.auth(), peerCertificates(request));
+                    X509Certificate[] peer = peerCertificates(request);
+                    String forwardedCaller = header(request, FORWARDED_CALLER_HEADER);
+                    boolean forwarded = forwardedCaller != null;
+                    if (forwarded) {
+                        peer = forwardedCaller(forwardedCaller, peer);
+                    }
+                    Caller caller = authenticator.authenticate(endpoint.auth(), peer);
                     byte[] requestBody = readBody(request);
                     RequestContext ctx = new RequestContext(caller, query(request), found.pathParams(), requestBody);
-                    Object result = runner.run(endpoint, ctx);
+                    Object result;
+                    try {
+                        result = runner.run(endpoint, ctx);
+                    } catch (ForwardToPrimary f) {
+                        Forwarded answer = forward(request, forwarded, requestBody, peer, f);
+                        status = answer.status();
+                        headers = answer.headers();
+                        body = answer.body();
+                        break;
+                    }
                     status = ctx.status();
                     headers = ctx.responseHeaders();
                     body = result == null ? new byte[0] : result instanceof byte[] b ? b : Json.bytes(result);
@@ -111,6 +161,44 @@ public final class ApiHandler extends Handler.Abstract {
         observer.observe(method, metricPath, status, System.nanoTime() - start);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
+    }
+
+    /** The caller a trusted node forwarded for; 403 when the TLS peer is not a trusted node. */
+    private X509Certificate[] forwardedCaller(String value, X509Certificate[] tlsPeer) {
+        if (forwarding == null || !forwarding.isTrustedNode(tlsPeer)) {
+            throw new HttpError(403, "ForwardingNotAllowed",
+                    "only a trusted node of this service may forward requests on behalf of a caller");
+        }
+        if (value.equals("none")) {
+            return null;
+        }
+        try {
+            byte[] der = java.util.Base64.getDecoder().decode(value);
+            java.security.cert.CertificateFactory f = java.security.cert.CertificateFactory.getInstance("X.509");
+            return new X509Certificate[] {(X509Certificate) f.generateCertificate(new java.io.ByteArrayInputStream(der))};
+        } catch (IllegalArgumentException | java.security.cert.CertificateException e) {
+            throw HttpError.badRequest("header " + FORWARDED_CALLER_HEADER + " is not a base64 DER certificate");
+        }
+    }
+
+    private Forwarded forward(Request request, boolean alreadyForwarded, byte[] body, X509Certificate[] caller,
+            ForwardToPrimary why) {
+        if (alreadyForwarded || forwarding == null) {
+            // Forward once only: a node that was primary when the request left may not be now.
+            throw new HttpError(503, "NotPrimary", why.getMessage() + "; retry shortly", 1L);
+        }
+        String url = forwarding.primaryUrl().orElseThrow(() -> new HttpError(503, "NoPrimary",
+                "no primary is known to this node right now (an election may be under way); retry shortly", 1L));
+        try {
+            return forwarding.forward(url, request.getMethod(), request.getHttpURI().getPathQuery(),
+                    header(request, "content-type"), body, caller == null || caller.length == 0 ? null : caller[0]);
+        } catch (java.io.IOException e) {
+            throw new HttpError(503, "PrimaryUnreachable", "the primary could not be reached: " + e.getMessage()
+                    + "; retry shortly", 1L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "PrimaryUnreachable", "interrupted while forwarding to the primary", 1L);
+        }
     }
 
     static byte[] errorBody(String code, String message) {
@@ -177,7 +265,6 @@ public final class ApiHandler extends Handler.Abstract {
         return map;
     }
 
-    @SuppressWarnings("unused")
     private static String header(Request r, String name) {
         HttpField f = r.getHeaders().getField(name);
         return f == null ? null : f.getValue();

@@ -1,22 +1,26 @@
 package org.consort.node.replication;
 
+import java.util.Optional;
 import org.consort.common.TxId;
 import org.consort.kv.WriteSet;
 
 /**
- * Orders and persists the transactions the primary executed. Today a single-node local
- * implementation; the replication issue puts Apache Ratis behind the same interface.
+ * Orders, replicates and persists the transactions the primary executed
+ * ({@link LogReplicator}, on a replicated log).
  *
  * <p>Threading: {@link #append} is called under the store's commit lock, in version order,
  * and must not block for long; everything else is thread-safe.
  */
 public interface Replicator extends AutoCloseable {
 
-    /** The current view (term of the primary). */
+    /** The view this node orders transactions in now, or -1 when it is not the primary. */
     long view();
 
     /** True when this node may execute write transactions now. */
     boolean isPrimary();
+
+    /** Id of the node that is primary as far as this node knows. */
+    Optional<String> primaryId();
 
     /**
      * Tries to reserve room for one more executed transaction; false means the pipeline is full
@@ -28,10 +32,14 @@ public interface Replicator extends AutoCloseable {
     /** Gives back a reservation that was not used (the transaction did not commit). */
     void release();
 
-    /** Hands over one committed-locally write set; its TxId is {@code (view(), ws.version())}. */
+    /**
+     * Hands over one write set committed to the local store; its TxId is
+     * {@code (view(), ws.version())}. Throws {@link NotPrimaryException} when the view has
+     * ended: the store then does not commit it.
+     */
     void append(TxId txId, WriteSet ws);
 
-    /** Highest seqno known to be committed (durable, replicated and covered by a signature). */
+    /** Highest seqno known to be committed (replicated, applied and covered by a signature). */
     long committedSeqno();
 
     @Override

@@ -1,6 +1,7 @@
 package org.consort.node.service;
 
 import org.consort.governance.GovMaps;
+import org.consort.kv.Codec;
 import org.consort.kv.MapName;
 
 /**
@@ -22,6 +23,16 @@ public final class ServiceMaps {
     public static final MapName<String, String> USER_CERTS = GovMaps.USER_CERTS;
     /** node id → JSON {"cert": endorsed node certificate PEM, "status": "Trusted"|..., "host"}. */
     public static final MapName<String, String> NODES = GovMaps.NODES;
+
+    /** measurement (hex) → JSON {"platform", "status": "AllowedToJoin"}: the code allowed to join. */
+    public static final MapName<String, String> NODE_CODE_IDS = GovMaps.NODE_CODE_IDS;
+    /**
+     * ledger secret version (2, 3, ...) → the 32-byte key, written by the primary when governance
+     * asks for a rekey. Private: the entry that carries a new secret is encrypted with the
+     * previous one, so every node that can read the ledger learns it, in ledger order.
+     */
+    public static final MapName<Long, byte[]> LEDGER_SECRETS =
+            MapName.of("consort.internal.ledger_secrets", Codec.int64(), Codec.bytes());
 
     public static final String SERVICE_KEY = GovMaps.SERVICE_KEY;
 }

@@ -11,6 +11,8 @@ import org.consort.node.endpoints.Handlers;
 import org.consort.node.endpoints.RequestContext;
 import org.consort.node.http.ApiHandler;
 import org.consort.node.http.HttpError;
+import org.consort.node.http.ForwardToPrimary;
+import org.consort.node.replication.NotPrimaryException;
 import org.consort.node.replication.Replicator;
 
 /**
@@ -43,9 +45,45 @@ public final class TxEngine implements ApiHandler.EndpointRunner {
         };
     }
 
+    /**
+     * Runs a write transaction of the node itself (genesis, endorsements, rekeys) through the
+     * same path as a client's: reserved, retried on conflict, handed to the replicator. Returns
+     * its seqno, or -1 when the body wrote nothing. Throws {@link NotPrimaryException} when this
+     * node is not the primary, IllegalStateException when the pipeline is full or conflicts persist.
+     */
+    public long writeInternal(java.util.function.Consumer<WriteTx> body) {
+        if (!replicator.isPrimary()) {
+            throw new NotPrimaryException("this node is not the primary");
+        }
+        if (!replicator.tryReserve()) {
+            throw new IllegalStateException("too many transactions are waiting for the ledger");
+        }
+        boolean reserved = true;
+        try {
+            for (int attempt = 1; attempt <= limits.writeAttemptsMax(); attempt++) {
+                WriteTx tx = store.writeTx();
+                body.accept(tx);
+                if (!tx.hasWrites()) {
+                    return -1;
+                }
+                long view = replicator.view();
+                CommitResult result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
+                if (result instanceof CommitResult.Committed committed) {
+                    reserved = false;
+                    return committed.version();
+                }
+            }
+            throw new IllegalStateException("the transaction conflicted " + limits.writeAttemptsMax() + " times");
+        } finally {
+            if (reserved) {
+                replicator.release();
+            }
+        }
+    }
+
     private Object write(Handlers.ReadWrite handler, RequestContext ctx) {
         if (!replicator.isPrimary()) {
-            throw new HttpError(503, "NotPrimary", "this node cannot accept writes now; retry shortly", 1L);
+            throw new ForwardToPrimary("this node is not the primary");
         }
         if (!replicator.tryReserve()) {
             throw new HttpError(503, "Busy", "too many transactions are waiting for the ledger; retry shortly", 1L);
@@ -65,7 +103,13 @@ public final class TxEngine implements ApiHandler.EndpointRunner {
                     return body;
                 }
                 long view = replicator.view();
-                CommitResult result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
+                CommitResult result;
+                try {
+                    result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
+                } catch (NotPrimaryException e) {
+                    // The view ended while this transaction ran: nothing was written.
+                    throw new ForwardToPrimary(e.getMessage());
+                }
                 if (result instanceof CommitResult.Committed committed) {
                     reserved = false; // consumed by append
                     ctx.header(ApiHandler.TX_ID_HEADER, new TxId(view, committed.version()).toString());

@@ -24,6 +24,14 @@ public final class ViewHistory {
         startSeqnoByView.put(view, firstSeqno);
     }
 
+    /**
+     * Forgets the views that start after {@code lastSeqno}: they were speculative (this node's
+     * own view, never applied) and the seqnos they held are given to another view.
+     */
+    public void rollback(long lastSeqno) {
+        startSeqnoByView.values().removeIf(start -> start > lastSeqno);
+    }
+
     /** The view that ordered {@code seqno}, or -1 if none is known. */
     public long viewOf(long seqno) {
         long result = -1;

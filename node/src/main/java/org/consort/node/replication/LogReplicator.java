@@ -1,0 +1,627 @@
+package org.consort.node.replication;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.consort.common.InvariantViolation;
+import org.consort.common.TxId;
+import org.consort.crypto.Identity;
+import org.consort.kv.Store;
+import org.consort.kv.Visibility;
+import org.consort.kv.WriteSet;
+import org.consort.ledger.EntryKind;
+import org.consort.ledger.Ledger;
+import org.consort.ledger.LedgerEntry;
+import org.consort.ledger.LedgerSecrets;
+import org.consort.ledger.MerkleFrontier;
+import org.consort.ledger.SignaturePayload;
+import org.consort.replication.LogStateMachine;
+import org.consort.replication.ReplicatedLog;
+import org.consort.replication.ReplicationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Execute once, replicate results (architecture decision 1) on a {@link ReplicatedLog}.
+ *
+ * <p><b>On the primary</b> transactions run against the store's speculative head. Each write
+ * set committed to the store is handed to {@link #append} in version order; one batcher thread
+ * turns them into ledger entries (encrypted here, once), grows a speculative Merkle frontier,
+ * adds a signature entry every N entries or T ms, and proposes batches of entries (bounded by
+ * count, bytes and proposals in flight) to the log. The primary starts only when the log says it
+ * leads and has applied every earlier entry, and it drops its speculative state (the store rolls
+ * back to the last applied seqno) the moment it stops leading.
+ *
+ * <p><b>On every node</b>, the primary included, committed batches arrive in log order:
+ * each entry is checked to continue the sequence (seqno dense, view equal to the log term),
+ * applied to the store (unless it is this primary's own entry, already there), appended to the
+ * ledger (which checks every signature against its own Merkle root) and, at each signature, the
+ * commit point advances. A batch that does not fit is ignored the same way on every node, so the
+ * nodes never diverge; an invariant that fails stops the node.
+ *
+ * <p><b>Threads.</b> {@link #append} runs under the store's commit lock (no other lock taken);
+ * the log's apply thread calls {@link #applyBatch} and {@link #onLeaderReady}; the log's own
+ * threads call {@link #onNotLeader}; the batcher thread builds and proposes batches. The
+ * replicated state is guarded by one monitor, always taken before the store's commit lock.
+ */
+public final class LogReplicator implements Replicator, LogStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(LogReplicator.class);
+
+    /**
+     * Bounds and cadence.
+     *
+     * @param signatureIntervalEntries a signature after at most this many entries
+     * @param signatureIntervalMs      ... or after this long with unsigned entries
+     * @param fsync                    force the ledger to disk at each batch with a signature
+     * @param pendingEntriesMax        executed transactions not yet applied, at most (503 above)
+     * @param batchEntriesMax          entries in one replicated batch, at most
+     * @param batchBytesMax            bytes of one replicated batch, at most
+     * @param proposalsInFlightMax     batches proposed and not yet completed, at most
+     * @param entryBytesMax            largest ledger entry accepted from the log
+     */
+    public record Settings(int signatureIntervalEntries, long signatureIntervalMs, boolean fsync, int pendingEntriesMax,
+                           int batchEntriesMax, int batchBytesMax, int proposalsInFlightMax, int entryBytesMax) {
+        public Settings {
+            if (signatureIntervalEntries < 1 || signatureIntervalMs < 1 || pendingEntriesMax < 1 || batchEntriesMax < 1
+                    || proposalsInFlightMax < 1 || entryBytesMax < LedgerEntry.OVERHEAD) {
+                throw new IllegalArgumentException("replicator settings must be positive: " + this);
+            }
+            if (batchBytesMax < entryBytesMax + EntryBatch.HEADER_BYTES + EntryBatch.PER_ENTRY_BYTES) {
+                throw new IllegalArgumentException("batchBytesMax " + batchBytesMax + " must hold the largest entry ("
+                        + entryBytesMax + " bytes) and the batch header");
+            }
+        }
+    }
+
+    private sealed interface Item permits WriteItem, SignatureItem {
+        TxId txId();
+    }
+
+    private record WriteItem(TxId txId, WriteSet writeSet) implements Item {
+    }
+
+    private record SignatureItem(TxId txId) implements Item {
+    }
+
+    /** An entry this primary made that the log has not applied yet. */
+    private record Pending(TxId txId, byte[] writeSetDigest, boolean reserved) {
+    }
+
+    private final Store store;
+    private final Ledger ledger;
+    private final LedgerSecrets secrets;
+    private final Identity identity;
+    private final org.consort.node.tx.ViewHistory views;
+    private final Settings settings;
+    private final InstantSource clock;
+    private final LongConsumer onCommit;
+    private final Consumer<Throwable> onFatal;
+    private final Semaphore reservations;
+    private final Semaphore proposals;
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final Thread batcher;
+    private final Object mutex = new Object();
+    private final AtomicLong ignoredBatches = new AtomicLong();
+    private volatile ReplicatedLog log;
+    private volatile boolean running = true;
+    private volatile Consumer<List<String>> membershipListener = ids -> { };
+    private volatile LongConsumer afterApply = seqno -> { };
+    private volatile Runnable onPrimary = () -> { };
+
+    // Guarded by mutex.
+    private volatile long primaryView = -1;
+    private long appliedSeqno;
+    private final Deque<Pending> pending = new ArrayDeque<>();
+    private MerkleFrontier speculative;
+    private int entriesSinceSignature;
+    private long lastSignatureNanos;
+
+    private volatile long committedSeqno;
+    private volatile boolean signaturePending;
+    private final Object signatureLock = new Object();
+    /** Items taken from the queue that did not fit the last batch (batcher thread only). */
+    private final Deque<Item> carried = new ArrayDeque<>();
+
+    /**
+     * @param onCommit called on the apply thread with each new commit point
+     * @param onFatal  called when the node cannot go on safely: it must stop
+     */
+    public LogReplicator(Store store, Ledger ledger, LedgerSecrets secrets, Identity identity,
+            org.consort.node.tx.ViewHistory views, Settings settings, InstantSource clock, LongConsumer onCommit,
+            Consumer<Throwable> onFatal) {
+        this.store = Objects.requireNonNull(store);
+        this.ledger = Objects.requireNonNull(ledger);
+        this.secrets = Objects.requireNonNull(secrets);
+        this.identity = Objects.requireNonNull(identity);
+        this.views = Objects.requireNonNull(views);
+        this.settings = Objects.requireNonNull(settings);
+        this.clock = Objects.requireNonNull(clock);
+        this.onCommit = Objects.requireNonNull(onCommit);
+        this.onFatal = Objects.requireNonNull(onFatal);
+        this.reservations = new Semaphore(settings.pendingEntriesMax());
+        this.proposals = new Semaphore(settings.proposalsInFlightMax());
+        this.appliedSeqno = ledger.lastSeqno();
+        this.committedSeqno = ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L);
+        InvariantViolation.check(store.version() == appliedSeqno, "the store (version " + store.version()
+                + ") must hold exactly the ledger (last seqno " + appliedSeqno + ") when replication starts");
+        this.batcher = new Thread(this::runBatcher, "ledger-batcher");
+    }
+
+    /** Connects the log that this replicator proposes to and is driven by; once, before {@link #start}. */
+    public void attach(ReplicatedLog replicatedLog) {
+        InvariantViolation.check(this.log == null, "a replicated log is already attached");
+        this.log = Objects.requireNonNull(replicatedLog);
+    }
+
+    /** Called (from the log's threads) with the voting members after each membership change. */
+    public void onMembership(Consumer<List<String>> listener) {
+        this.membershipListener = Objects.requireNonNull(listener);
+    }
+
+    /** Called on the apply thread after each entry is applied, with its seqno (before the next entry). */
+    public void afterApply(LongConsumer listener) {
+        this.afterApply = Objects.requireNonNull(listener);
+    }
+
+    /** Called on the apply thread each time this node becomes the primary of a new view. */
+    public void onPrimary(Runnable listener) {
+        this.onPrimary = Objects.requireNonNull(listener);
+    }
+
+    public void start() {
+        InvariantViolation.check(log != null, "attach a replicated log before starting");
+        lastSignatureNanos = nanos();
+        batcher.start();
+    }
+
+    private long nanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    // ---- Replicator: the primary's side -------------------------------------------------
+
+    @Override
+    public long view() {
+        return primaryView;
+    }
+
+    @Override
+    public boolean isPrimary() {
+        return primaryView >= 0 && running;
+    }
+
+    @Override
+    public Optional<String> primaryId() {
+        ReplicatedLog l = log;
+        if (l == null) {
+            return Optional.empty();
+        }
+        try {
+            return l.leaderId();
+        } catch (ReplicationException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean tryReserve() {
+        return reservations.tryAcquire();
+    }
+
+    @Override
+    public void release() {
+        reservations.release();
+    }
+
+    @Override
+    public void append(TxId txId, WriteSet ws) {
+        long v = primaryView;
+        if (v < 0 || txId.view() != v || !running) {
+            throw new NotPrimaryException("view " + txId.view() + " has ended on this node");
+        }
+        queue.add(new WriteItem(txId, ws));
+    }
+
+    @Override
+    public long committedSeqno() {
+        return committedSeqno;
+    }
+
+    /** The last seqno applied from the log (and written to this node's ledger). */
+    public long appliedSeqno() {
+        synchronized (mutex) {
+            return appliedSeqno;
+        }
+    }
+
+    /** Batches every node ignored because they did not continue the sequence. */
+    public long ignoredBatches() {
+        return ignoredBatches.get();
+    }
+
+    /**
+     * Orders a signature entry now unless one is on its way or this node is not the primary.
+     * The signature takes the next seqno through the store, like any transaction.
+     */
+    public void requestSignature() {
+        synchronized (signatureLock) {
+            long v = primaryView;
+            if (signaturePending || v < 0) {
+                return;
+            }
+            signaturePending = true;
+            try {
+                store.commit(store.writeTx(), ws -> {
+                    if (primaryView != v) {
+                        throw new NotPrimaryException("view " + v + " ended before its signature");
+                    }
+                    queue.add(new SignatureItem(new TxId(v, ws.version())));
+                });
+            } catch (NotPrimaryException e) {
+                signaturePending = false;
+            }
+        }
+    }
+
+    private void runBatcher() {
+        List<Item> items = new ArrayList<>();
+        try {
+            while (running) {
+                long waitNanos = entriesSinceSignature > 0
+                        ? Math.max(100_000, lastSignatureNanos + TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()) - nanos())
+                        : TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
+                items.addAll(carried);
+                carried.clear();
+                if (items.isEmpty()) {
+                    Item first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
+                    if (first != null) {
+                        items.add(first);
+                    }
+                }
+                if (items.size() < settings.batchEntriesMax()) {
+                    queue.drainTo(items, settings.batchEntriesMax() - items.size());
+                }
+                if (!items.isEmpty()) {
+                    // Wait for room outside the monitor; the view is checked again inside it.
+                    proposals.acquire();
+                    if (!proposeUnderMonitor(items)) {
+                        proposals.release();
+                    }
+                    items.clear();
+                }
+                if (isPrimary() && !signaturePending && entriesSinceSignature > 0
+                        && (entriesSinceSignature >= settings.signatureIntervalEntries()
+                        || nanos() - lastSignatureNanos >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
+                    requestSignature();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            LOG.error("the ledger batcher failed; the node must stop", t);
+            fatal(t);
+        }
+    }
+
+    /** Builds at most one batch from {@code items} and proposes it; true when a proposal was made. */
+    private boolean proposeUnderMonitor(List<Item> items) {
+        List<byte[]> batch = new ArrayList<>();
+        long bytes = EntryBatch.HEADER_BYTES;
+        synchronized (mutex) {
+            long v = primaryView;
+            for (int i = 0; i < items.size(); i++) {
+                Item it = items.get(i);
+                if (v < 0 || it.txId().view() != v) {
+                    drop(it);
+                    continue;
+                }
+                LedgerEntry e = entry(it);
+                if (!batch.isEmpty() && bytes + EntryBatch.PER_ENTRY_BYTES + e.size() > settings.batchBytesMax()) {
+                    // The entry is not recorded as pending: it is built again in the next batch.
+                    carried.addAll(items.subList(i, items.size()));
+                    break;
+                }
+                InvariantViolation.check(e.txId().seqno() == speculative.size() + 1, "entry " + e.txId()
+                        + " does not follow the " + speculative.size() + " entries of the speculative ledger");
+                speculative.append(e.leaf());
+                pending.addLast(new Pending(e.txId(), e.writeSetDigest(), it instanceof WriteItem));
+                batch.add(e.bytes());
+                bytes += EntryBatch.PER_ENTRY_BYTES + e.size();
+                if (it instanceof SignatureItem) {
+                    entriesSinceSignature = 0;
+                    lastSignatureNanos = nanos();
+                    signaturePending = false;
+                } else {
+                    entriesSinceSignature++;
+                }
+            }
+            if (batch.isEmpty()) {
+                return false;
+            }
+            byte[] payload = EntryBatch.encode(batch);
+            log.propose(payload).whenComplete((c, t) -> {
+                proposals.release();
+                if (t != null) {
+                    proposalFailed(v, t);
+                }
+            });
+            return true;
+        }
+    }
+
+    private LedgerEntry entry(Item it) {
+        return switch (it) {
+            case WriteItem w -> LedgerEntry.create(w.txId(), EntryKind.WRITE_SET, w.writeSet().serialize(Visibility.PUBLIC),
+                    w.writeSet().serialize(Visibility.PRIVATE), new byte[32], secrets);
+            case SignatureItem s -> {
+                SignaturePayload p = SignaturePayload.sign(s.txId(), speculative.size(), speculative.root(), identity,
+                        clock.instant());
+                yield LedgerEntry.create(s.txId(), EntryKind.SIGNATURE, p.encode(), new byte[0], new byte[32], secrets);
+            }
+        };
+    }
+
+    /** An item of a view that ended: its version was rolled back; give back what it held. */
+    private void drop(Item it) {
+        if (it instanceof WriteItem) {
+            reservations.release();
+        }
+    }
+
+    private void proposalFailed(long view, Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (!running) {
+            return;
+        }
+        if (c instanceof ReplicationException.ProposalTimeoutException) {
+            // It may still commit; if the view ends instead, the speculation is dropped then.
+            LOG.warn("a batch of view {} is not committed yet: {}", view, c.getMessage());
+            return;
+        }
+        // Not leader, overloaded or closed: what follows this batch cannot commit in order.
+        LOG.warn("a batch of view {} was not accepted by the log ({}); dropping this view's speculative entries", view,
+                c.getMessage());
+        synchronized (mutex) {
+            if (primaryView == view) {
+                discard("a proposal failed: " + c.getMessage());
+                stepDown();
+            }
+        }
+    }
+
+    // ---- LogStateMachine: every node ----------------------------------------------------
+
+    @Override
+    public void applyBatch(long term, long index, byte[] payload) {
+        List<LedgerEntry> entries;
+        try {
+            entries = EntryBatch.decode(payload, settings.entryBytesMax());
+        } catch (EntryBatch.MalformedBatchException e) {
+            // Every node decodes the same bytes the same way, so every node ignores it.
+            ignore(term, index, "malformed: " + e.getMessage(), null);
+            return;
+        }
+        if (entries.isEmpty()) {
+            ignore(term, index, "no entries", null);
+            return;
+        }
+        long lastSignature = -1;
+        synchronized (mutex) {
+            String misfit = misfit(term, entries);
+            if (misfit != null) {
+                ignore(term, index, misfit, entries.get(0).txId());
+                return;
+            }
+            for (LedgerEntry e : entries) {
+                long s = e.txId().seqno();
+                if (s <= appliedSeqno) {
+                    continue; // replayed after a restart: already in the ledger and the store
+                }
+                applyOne(e);
+                if (e.kind() == EntryKind.SIGNATURE) {
+                    lastSignature = s;
+                }
+            }
+        }
+        ledger.flush(lastSignature > 0 && settings.fsync());
+        if (lastSignature > 0) {
+            committedSeqno = lastSignature;
+            onCommit.accept(lastSignature);
+        }
+    }
+
+    /** Why the batch cannot be applied, or null. Depends only on the log and the applied state. */
+    private String misfit(long term, List<LedgerEntry> entries) {
+        long expected = entries.get(0).txId().seqno();
+        for (LedgerEntry e : entries) {
+            if (e.txId().view() != term) {
+                return "entry " + e.txId() + " was proposed in view " + e.txId().view() + " but logged in term " + term;
+            }
+            if (e.txId().seqno() != expected) {
+                return "entry " + e.txId() + " breaks the batch's sequence (expected seqno " + expected + ")";
+            }
+            expected++;
+        }
+        long first = entries.get(0).txId().seqno();
+        if (first > appliedSeqno + 1) {
+            return "batch starts at seqno " + first + " but seqno " + (appliedSeqno + 1) + " is next";
+        }
+        return null;
+    }
+
+    private void ignore(long term, long index, String why, TxId first) {
+        ignoredBatches.incrementAndGet();
+        LOG.warn("ignoring the batch at term {} index {}: {}", term, index, why);
+        synchronized (mutex) {
+            if (first != null && first.view() == primaryView) {
+                discard("this primary's batch was ignored: " + why);
+                stepDown();
+            }
+        }
+    }
+
+    /** Mutex held. */
+    private void applyOne(LedgerEntry e) {
+        long s = e.txId().seqno();
+        Pending own = pending.peekFirst();
+        boolean mine = own != null && own.txId().equals(e.txId()) && Arrays.equals(own.writeSetDigest(), e.writeSetDigest());
+        if (mine) {
+            pending.removeFirst();
+            if (own.reserved()) {
+                reservations.release();
+            }
+        } else {
+            if (store.version() >= s) {
+                // Another primary's entry takes a seqno this node holds speculatively.
+                discard("entry " + e.txId() + " from another primary replaces this node's speculative state");
+            }
+            InvariantViolation.check(store.version() == s - 1, "store at version " + store.version()
+                    + " cannot apply entry " + e.txId());
+            byte[] priv;
+            try {
+                priv = e.decryptPrivate(secrets);
+            } catch (RuntimeException ex) {
+                throw new InvariantViolation("entry " + e.txId() + " cannot be decrypted with this node's ledger secrets: "
+                        + ex.getMessage());
+            }
+            WriteSet ws = e.kind() == EntryKind.WRITE_SET
+                    ? WriteSet.deserialize(s, s - 1, e.publicPart(), priv)
+                    : WriteSet.deserialize(s, s - 1, new byte[0], new byte[0]);
+            store.apply(ws);
+            if (e.txId().view() != views.currentView()) {
+                views.startView(e.txId().view(), s);
+            }
+        }
+        ledger.appendSerialized(e.bytes());
+        appliedSeqno = s;
+        afterApply.accept(s);
+    }
+
+    /** Mutex held: forget every speculative entry and stop acting as primary. */
+    private void discard(String why) {
+        long v = primaryView;
+        primaryView = -1;
+        long dropped = store.version() - appliedSeqno;
+        store.rollback(appliedSeqno);
+        views.rollback(appliedSeqno);
+        for (Pending p : pending) {
+            if (p.reserved()) {
+                reservations.release();
+            }
+        }
+        pending.clear();
+        speculative = null;
+        signaturePending = false;
+        if (v >= 0) {
+            LOG.info("view {} ended on this node ({}); {} speculative entries after seqno {} dropped", v, why, dropped,
+                    appliedSeqno);
+        }
+    }
+
+    private void stepDown() {
+        ReplicatedLog l = log;
+        if (l == null || !running) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                l.stepDown();
+            } catch (RuntimeException e) {
+                LOG.warn("could not step down after the view ended: {}", e.getMessage());
+            }
+        }, "step-down");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void onRejectedBatch(long term, long index, String reason) {
+        // A checksum failure on this node only (every node checks its own copy): this node
+        // can no longer follow the sequence, and must stop rather than diverge.
+        fatal(new InvariantViolation("the committed batch at term " + term + " index " + index
+                + " failed its checksum on this node: " + reason));
+    }
+
+    @Override
+    public void onLeaderReady(long term) {
+        synchronized (mutex) {
+            if (primaryView >= 0) {
+                discard("this node leads a new term " + term);
+            }
+            InvariantViolation.check(store.version() == appliedSeqno, "leader of term " + term + " holds store version "
+                    + store.version() + " but applied seqno " + appliedSeqno);
+            speculative = ledger.frontier();
+            InvariantViolation.check(speculative.size() == appliedSeqno, "the ledger's Merkle tree holds "
+                    + speculative.size() + " entries, not " + appliedSeqno);
+            views.startView(term, appliedSeqno + 1);
+            entriesSinceSignature = 0;
+            lastSignatureNanos = nanos();
+            primaryView = term;
+            LOG.info("primary in view {} from seqno {}", term, appliedSeqno + 1);
+        }
+        // The first entry of a view is a signature: it commits what earlier views left unsigned.
+        requestSignature();
+        onPrimary.run();
+    }
+
+    @Override
+    public void onNotLeader(long term) {
+        synchronized (mutex) {
+            if (primaryView == term) {
+                discard("no longer the leader of term " + term);
+            }
+        }
+    }
+
+    @Override
+    public void takeSnapshot(long term, long index, Path file) throws IOException {
+        throw new IOException("snapshots are not taken by this node: automatic snapshots are off");
+    }
+
+    @Override
+    public void installSnapshot(long term, long index, Path file) throws IOException {
+        throw new IOException("this node cannot install a snapshot: automatic snapshots are off in this network");
+    }
+
+    @Override
+    public void onMembershipChanged(List<String> peerIds) {
+        membershipListener.accept(peerIds);
+    }
+
+    private void fatal(Throwable t) {
+        if (running) {
+            running = false;
+            onFatal.accept(t);
+        }
+    }
+
+    /** Stops the batcher; entries not applied yet stay in the log for whichever primary follows. */
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        batcher.interrupt();
+        try {
+            batcher.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
