@@ -26,7 +26,7 @@ import org.consort.client.ConsortClient;
  *
  * <pre>
  * java -cp bench/target/consort-bench.jar org.consort.bench.LoggingLoad \
- *     [--network DIR/network.json] [--jar cli/target/consort.jar] [--clients 64] \
+ *     [--network DIR/network.json | --nodes 1] [--jar cli/target/consort.jar] [--clients 64] \
  *     [--connections 16 (HTTP/2 only)] [--seconds 20] [--warmup-seconds 5] [--http 1.1|2] [--value-bytes 100]
  * </pre>
  */
@@ -51,7 +51,8 @@ public final class LoggingLoad {
             networkFile = Path.of(opt.get("network"));
         } else {
             dir = Files.createTempDirectory("consort-bench");
-            sandbox = new ProcessBuilder(javaCommand(jar, "sandbox", "--dir", dir.toString(),
+            sandbox = new ProcessBuilder(javaCommand(jar, "sandbox", "--dir", dir.toString(), "--nodes",
+                    opt.getOrDefault("nodes", "1"),
                     "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx2g")))
                     .redirectErrorStream(true).start();
             awaitLine(sandbox, "Try: curl");
@@ -59,6 +60,12 @@ public final class LoggingLoad {
         }
         JsonNode network = JSON.readTree(networkFile.toFile());
         String url = network.at("/nodes/0/url").asText();
+        int nodeCount = network.withArray("nodes").size();
+        for (JsonNode n : network.withArray("nodes")) {
+            if (n.path("primary").asBoolean()) {
+                url = n.get("url").asText();
+            }
+        }
         Path serviceCert = Path.of(network.get("serviceCert").asText());
         Path cert = Path.of(network.at("/users/0/cert").asText());
         Path key = Path.of(network.at("/users/0/key").asText());
@@ -74,6 +81,7 @@ public final class LoggingLoad {
         load.close();
 
         Map<String, Object> report = new LinkedHashMap<>();
+        report.put("nodes", nodeCount);
         report.put("clients", clients);
         report.put("http", version == HttpClient.Version.HTTP_2 ? "2" : "1.1");
         report.put("writes", r.count);
@@ -84,6 +92,9 @@ public final class LoggingLoad {
         report.put("latencyMsP99", r.percentile(99));
         report.put("latencyMsP999", r.percentile(99.9));
         report.put("lastCommitDelayMs", Math.round((r.secondsUntilCommitted - r.seconds) * 1000));
+        report.put("commitLatencySamples", r.commitLatenciesNanos.length);
+        report.put("commitLatencyMsP50", Result.percentile(r.commitLatenciesNanos, 50));
+        report.put("commitLatencyMsP99", Result.percentile(r.commitLatenciesNanos, 99));
 
         if (sandbox != null) {
             sandbox.destroy();
@@ -107,15 +118,29 @@ public final class LoggingLoad {
         }
     }
 
-    private record Result(long count, long errors, double seconds, double secondsUntilCommitted, long[] latenciesNanos) {
+    /**
+     * @param latenciesNanos       response latencies (the write executed and got its TxID), sorted
+     * @param commitLatenciesNanos for a sample of writes, from sending it to seeing the node's
+     *                             commit point pass its seqno (polled every millisecond), sorted
+     */
+    private record Result(long count, long errors, double seconds, double secondsUntilCommitted, long[] latenciesNanos,
+                          long[] commitLatenciesNanos) {
         double percentile(double p) {
-            if (latenciesNanos.length == 0) {
+            return percentile(latenciesNanos, p);
+        }
+
+        static double percentile(long[] sorted, double p) {
+            if (sorted.length == 0) {
                 return 0;
             }
-            int i = (int) Math.min(latenciesNanos.length - 1, Math.ceil(p / 100.0 * latenciesNanos.length) - 1);
-            return Math.round(latenciesNanos[Math.max(0, i)] / 10_000.0) / 100.0;
+            int i = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
+            return Math.round(sorted[Math.max(0, i)] / 10_000.0) / 100.0;
         }
     }
+
+    /** Every this many writes of a client, one is sampled for its commit latency. */
+    private static final int COMMIT_SAMPLE_EVERY = 8;
+    private static final int COMMIT_SAMPLES_PER_CLIENT_MAX = 1 << 16;
 
     private static Result run(JettyLoadClient load, int clients, String msg, Duration duration, ConsortClient checker)
             throws Exception {
@@ -125,6 +150,29 @@ public final class LoggingLoad {
         String[] lastTx = new String[1];
         List<long[]> perClient = new ArrayList<>();
         int[] counts = new int[clients];
+        long[][] sampleSeqno = new long[clients][COMMIT_SAMPLES_PER_CLIENT_MAX];
+        long[][] sampleStart = new long[clients][COMMIT_SAMPLES_PER_CLIENT_MAX];
+        int[] samples = new int[clients];
+        // The commit point over time: (nanoTime, committed seqno) each time it moves.
+        List<long[]> commitTimeline = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread poller = checker == null ? null : Thread.ofPlatform().daemon().start(() -> {
+            long last = -1;
+            while (!stop.get()) {
+                try {
+                    String tx = checker.get("/node/commit").json().path("transactionId").asText();
+                    long seqno = Long.parseLong(tx.substring(tx.indexOf('.') + 1));
+                    if (seqno > last) {
+                        commitTimeline.add(new long[] {System.nanoTime(), seqno});
+                        last = seqno;
+                    }
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // the node may be busy; keep polling
+                }
+            }
+        });
         List<Thread> threads = new ArrayList<>();
         long start = System.nanoTime();
         for (int c = 0; c < clients; c++) {
@@ -156,6 +204,10 @@ public final class LoggingLoad {
                         if (counts[me] < lat.length) {
                             lat[counts[me]++] = d;
                         }
+                        if (counts[me] % COMMIT_SAMPLE_EVERY == 0 && samples[me] < COMMIT_SAMPLES_PER_CLIENT_MAX) {
+                            sampleSeqno[me][samples[me]] = seqno;
+                            sampleStart[me][samples[me]++] = t;
+                        }
                     } catch (Exception e) {
                         errors.incrementAndGet();
                     }
@@ -176,6 +228,41 @@ public final class LoggingLoad {
             }
             untilCommitted = (System.nanoTime() - start) / 1e9;
         }
+        if (poller != null) {
+            // The commit point is polled until the last sampled write is committed too.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                String tx = checker.get("/node/commit").json().path("transactionId").asText();
+                long seqno = Long.parseLong(tx.substring(tx.indexOf('.') + 1));
+                commitTimeline.add(new long[] {System.nanoTime(), seqno});
+                if (seqno >= maxSeqno.get()) {
+                    break;
+                }
+                Thread.sleep(1);
+            }
+            poller.join();
+        }
+        List<Long> commitLatencies = new ArrayList<>();
+        List<long[]> timeline = new ArrayList<>(commitTimeline);
+        for (int c = 0; c < clients; c++) {
+            for (int i = 0; i < samples[c]; i++) {
+                long seqno = sampleSeqno[c][i];
+                int lo = 0;
+                int hi = timeline.size();
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (timeline.get(mid)[1] >= seqno) {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
+                    }
+                }
+                if (lo < timeline.size()) {
+                    commitLatencies.add(Math.max(0, timeline.get(lo)[0] - sampleStart[c][i]));
+                }
+            }
+        }
+        long[] commitSorted = commitLatencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long total = 0;
         for (int c : counts) {
             total += c;
@@ -187,7 +274,7 @@ public final class LoggingLoad {
             k += counts[c];
         }
         Arrays.sort(all);
-        return new Result(total, errors.get(), seconds, untilCommitted, all);
+        return new Result(total, errors.get(), seconds, untilCommitted, all, commitSorted);
     }
 
     private static List<String> javaCommand(Path jar, String... args) {

@@ -681,16 +681,65 @@ public final class Node implements AutoCloseable {
         checkRetired(peerIds);
     }
 
-    /** A retired node that the group no longer includes stops serving. */
+    /** Most a retired node waits to see itself leave the replication group before it stops anyway. */
+    public static final Duration RETIRE_WAIT = Duration.ofSeconds(60);
+
+    /**
+     * A retired node stops serving once the group no longer includes it. A node removed from
+     * the group may never hear of the change (the leader stops writing to it), so a watcher also
+     * stops it when it has lost its leader for a while, or after {@link #RETIRE_WAIT}.
+     */
     private void checkRetired(List<String> peerIds) {
-        if (retiring && !peerIds.contains(identity.id()) && terminated.getCount() > 0) {
-            LOG.info("node {} was retired and left the replication group: stopping", identity.id());
-            Thread t = new Thread(() -> {
-                state = "Retired";
-                close();
-            }, "retire");
-            t.start();
+        if (!retiring || terminated.getCount() == 0) {
+            return;
         }
+        if (!peerIds.contains(identity.id())) {
+            retire("it left the replication group");
+            return;
+        }
+        synchronized (this) {
+            if (retireWatcher != null) {
+                return;
+            }
+            retireWatcher = Thread.ofPlatform().daemon().name("retire-watcher").start(() -> {
+                long deadline = System.nanoTime() + RETIRE_WAIT.toNanos();
+                long leaderless = 0;
+                try {
+                    while (terminated.getCount() > 0) {
+                        if (raft.peers().stream().noneMatch(p -> p.id().equals(identity.id()))) {
+                            retire("it left the replication group");
+                            return;
+                        }
+                        leaderless = raft.leaderId().isEmpty() ? leaderless + 1 : 0;
+                        if (leaderless * 200 >= 5000) {
+                            retire("it was removed and no longer hears from a primary");
+                            return;
+                        }
+                        if (System.nanoTime() > deadline) {
+                            retire("it did not see its removal within " + RETIRE_WAIT.toSeconds() + " s");
+                            return;
+                        }
+                        Thread.sleep(200);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    retire("replication stopped: " + e.getMessage());
+                }
+            });
+        }
+    }
+
+    private Thread retireWatcher;
+
+    private void retire(String why) {
+        if (terminated.getCount() == 0 || state.equals("Retired")) {
+            return;
+        }
+        LOG.info("node {} was retired by governance and stops serving: {}", identity.id(), why);
+        state = "Retired";
+        Thread t = new Thread(this::close, "retire");
+        t.start();
     }
 
     private Optional<String> primaryUrl() {
