@@ -12,6 +12,7 @@ import org.consort.crypto.Pem;
 import org.consort.ledger.LedgerCorruptException;
 import org.consort.ledger.LedgerSecrets;
 import org.consort.ledger.LedgerShow;
+import org.consort.ledger.LedgerBase;
 import org.consort.ledger.LedgerVerifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -75,6 +76,8 @@ public final class LedgerCommand implements Runnable {
             double secs = r.elapsed().toNanos() / 1e9;
             out.printf(Locale.ROOT, "ledger %s: %d chunk files, %d entries and %d signatures checked in %.3f s (%.0f entries/s)%n",
                     dir, r.chunkFiles(), r.entriesChecked(), r.signaturesChecked(), secs, r.entriesPerSecond());
+            r.base().ifPresent(b -> out.printf(Locale.ROOT, "starts after seqno %d (%s): the node started from a snapshot;"
+                    + " the base's Merkle peaks are checked by the first signature after it%n", b.last().seqno(), LedgerBase.FILE));
             out.printf(Locale.ROOT, "last signature: %s; unsigned trailing entries: %d%n",
                     r.signaturesChecked() == 0 ? "none" : r.lastSignedTxId().toString(), r.unsignedTrailingEntries());
             r.tornTail().ifPresent(t -> out.println("torn tail (not an error; a node truncates it on start): " + t));

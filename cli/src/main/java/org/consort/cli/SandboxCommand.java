@@ -62,6 +62,10 @@ public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--signature-interval-ms", defaultValue = "50", description = "... or after this many milliseconds.")
     int signatureIntervalMs;
 
+    @Option(names = "--snapshot-every", defaultValue = "10000",
+            description = "A snapshot every this many replicated batches; 0 turns them off (default: ${DEFAULT-VALUE}).")
+    int snapshotEvery;
+
     @Option(names = "--node-java-options", defaultValue = "", description = "Extra JVM options for each node process.")
     String nodeJavaOptions;
 
@@ -217,7 +221,8 @@ public final class SandboxCommand implements Callable<Integer> {
         int nodePort = join == null ? port : 0;
         new NodeConfig(nodeDir.toString(), nodeDir.resolve("ledger").toString(), "127.0.0.1", nodePort,
                 join == null ? memberCerts : List.of(), join == null ? userCerts : List.of(), signatureIntervalEntries,
-                signatureIntervalMs, null, true, null, 0, join, null).write(configFile);
+                signatureIntervalMs, null, true, null, 0, join,
+                new NodeConfig.Replication(null, null, null, null, null, null, snapshotEvery)).write(configFile);
     }
 
     private static List<MemberClient> memberClients(ObjectNode network, String url, Path serviceCert) throws IOException {

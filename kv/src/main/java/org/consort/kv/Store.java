@@ -263,6 +263,32 @@ public final class Store {
     }
 
     /**
+     * Replaces the whole state with {@code snapshot} (from {@link #snapshot(long)} on another
+     * node), whose version becomes the latest and the globally committed one: a node that was too
+     * far behind, or joins from a snapshot. Open write transactions will conflict; hooks do not
+     * run for the versions the snapshot skips. Throws IllegalArgumentException if it is malformed.
+     */
+    public void install(byte[] snapshot) {
+        State state = SnapshotFormat.read(Objects.requireNonNull(snapshot, "snapshot"));
+        globalCommitLock.lock();
+        try {
+            commitLock.lock();
+            try {
+                history.clear();
+                history.put(state.version(), state);
+                // A rollback to "before everything" makes every open write transaction conflict.
+                rollbackTargets.add(-1L);
+                head = new Head(state, head.rollbacks() + 1);
+                globalCommitVersion = state.version();
+            } finally {
+                commitLock.unlock();
+            }
+        } finally {
+            globalCommitLock.unlock();
+        }
+    }
+
+    /**
      * Marks versions up to {@code version} as globally committed and runs the hooks of each newly
      * committed version, in version order (then by map name, then in order of registration),
      * each exactly once, on this thread. A version at or below the current global commit point

@@ -60,6 +60,11 @@ public final class ChunkFiles {
      * that starts with {@code ledger_} but is malformed is an error.
      */
     public static List<Chunk> list(Path dir) throws IOException {
+        return list(dir, 1);
+    }
+
+    /** As {@link #list(Path)}, for a folder whose first chunk starts at {@code firstSeqno} (after a base). */
+    public static List<Chunk> list(Path dir, long firstSeqno) throws IOException {
         List<Chunk> chunks = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
@@ -83,7 +88,7 @@ public final class ChunkFiles {
             }
         }
         chunks.sort(Comparator.comparingLong(Chunk::first));
-        long expected = 1;
+        long expected = firstSeqno;
         for (int i = 0; i < chunks.size(); i++) {
             Chunk ch = chunks.get(i);
             if (ch.first() != expected) {

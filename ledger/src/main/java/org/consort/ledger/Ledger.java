@@ -38,7 +38,10 @@ public final class Ledger implements AutoCloseable {
     private final Path dir;
     private final LedgerConfig config;
     private final LedgerSecrets secrets;
-    private final MerkleTree tree = new MerkleTree();
+    private MerkleTree tree;
+    /** Seqno of the last entry summarised by the folder's base (0 when the folder holds every entry). */
+    private long baseSeqno;
+    private TxId baseTxId = new TxId(0, 0);
     private final List<ChunkFiles.Chunk> chunks = new ArrayList<>();
     private long[] offsets = new long[1024];
     private long[] signatureSeqnos = new long[64];
@@ -90,6 +93,11 @@ public final class Ledger implements AutoCloseable {
             throw new IOException("ledger directory " + dir + " is already open (by this or another process)");
         }
         try {
+            Optional<LedgerBase> base = LedgerBase.read(dir);
+            baseSeqno = base.map(b -> b.last().seqno()).orElse(0L);
+            tree = base.map(b -> MerkleTree.fromFrontier(b.frontier())).orElseGet(MerkleTree::new);
+            baseTxId = base.map(LedgerBase::last).orElse(new TxId(0, 0));
+            lastTxId = baseTxId;
             replayAll(replay);
         } catch (IOException | RuntimeException | Error e) {
             lockChannel.close();
@@ -111,9 +119,9 @@ public final class Ledger implements AutoCloseable {
     private Optional<String> replayTorn = Optional.empty();
 
     private void replayAll(Consumer<ReplayedEntry> replay) throws IOException {
-        List<ChunkFiles.Chunk> found = ChunkFiles.list(dir);
+        List<ChunkFiles.Chunk> found = ChunkFiles.list(dir, baseSeqno + 1);
         Optional<String> torn = Optional.empty();
-        long view = 0;
+        long view = lastTxId.view();
         for (ChunkFiles.Chunk c : found) {
             ChunkFiles.ScanResult r = ChunkFiles.scan(c, view, config.maxEntryBytes(), (e, off) -> replayOne(c, e, off, replay));
             view = r.lastView();
@@ -205,6 +213,68 @@ public final class Ledger implements AutoCloseable {
         return tree.frontier();
     }
 
+    /** The frontier over entries 1 .. {@code seqno} (not below the folder's base). */
+    public synchronized MerkleFrontier frontier(long seqno) {
+        return tree.frontier(seqno);
+    }
+
+    /** The TxId of the entry at {@code seqno}, the base's last one included; empty when not held. */
+    public synchronized Optional<TxId> txId(long seqno) {
+        if (seqno == baseSeqno) {
+            return Optional.of(baseTxId);
+        }
+        return entry(seqno).map(LedgerEntry::txId);
+    }
+
+    /** Seqno of the first entry this folder holds (1, or one after its base). */
+    public synchronized long firstSeqno() {
+        return baseSeqno + 1;
+    }
+
+    /**
+     * Makes the ledger start again from {@code base} (a node that installs a snapshot because it
+     * is too far behind, or joins from one): every chunk file moves to a {@code superseded-*}
+     * folder beside them, kept for audit, and the next entry appended is {@code base.last().seqno() + 1}.
+     */
+    public synchronized void rebase(LedgerBase base) {
+        checkOpen();
+        try {
+            flushBuffer();
+            if (openChannel != null) {
+                openChannel.force(true);
+                openChannel.close();
+                openChannel = null;
+            }
+            if (!chunks.isEmpty()) {
+                Path archive = dir.resolve("superseded-" + (baseSeqno + 1) + "-" + lastTxId.seqno() + "-by-base-"
+                        + base.last().seqno());
+                Files.createDirectories(archive);
+                for (ChunkFiles.Chunk c : chunks) {
+                    Files.move(c.path(), archive.resolve(c.path().getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                }
+                if (Files.exists(dir.resolve(LedgerBase.FILE))) {
+                    Files.copy(dir.resolve(LedgerBase.FILE), archive.resolve(LedgerBase.FILE));
+                }
+            }
+            base.write(dir);
+            fsyncDir();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rebase the ledger in " + dir + " on seqno " + base.last().seqno(), e);
+        }
+        chunks.clear();
+        baseSeqno = base.last().seqno();
+        baseTxId = base.last();
+        tree = MerkleTree.fromFrontier(base.frontier());
+        lastTxId = base.last();
+        offsets = new long[1024];
+        signatureCount = 0;
+        lastSignature = null;
+        recentSignatures.clear();
+        openChunkSize = 0;
+        openFlushedSize = 0;
+        buffer.clear();
+    }
+
     /** Appends a write set with zero claims digest. */
     public AppendResult append(TxId txId, byte[] publicPart, byte[] privatePart) {
         return append(txId, publicPart, privatePart, LedgerEntry.ZERO_DIGEST);
@@ -279,8 +349,9 @@ public final class Ledger implements AutoCloseable {
      */
     public synchronized void truncate(long seqno) {
         checkOpen();
-        if (seqno < 0 || seqno > lastTxId.seqno()) {
-            throw new IllegalArgumentException("cannot truncate to " + seqno + ": ledger ends at " + lastTxId.seqno());
+        if (seqno < baseSeqno || seqno > lastTxId.seqno()) {
+            throw new IllegalArgumentException("cannot truncate to " + seqno + ": ledger holds " + (baseSeqno + 1) + ".."
+                    + lastTxId.seqno());
         }
         if (seqno == lastTxId.seqno()) {
             return;
@@ -307,7 +378,7 @@ public final class Ledger implements AutoCloseable {
                         Files.move(c.path(), openPath, StandardCopyOption.ATOMIC_MOVE);
                     }
                     openChannel = FileChannel.open(openPath, StandardOpenOption.WRITE, StandardOpenOption.READ);
-                    long cut = offsets[(int) seqno]; // offset of seqno + 1
+                    long cut = offsets[(int) (seqno - baseSeqno)]; // offset of seqno + 1
                     openChannel.truncate(cut);
                     openChannel.force(true);
                     openChannel.position(cut);
@@ -326,12 +397,12 @@ public final class Ledger implements AutoCloseable {
             signatureCount--;
         }
         lastSignature = signatureCount == 0 ? null : readSignature(signatureSeqnos[signatureCount - 1]);
-        lastTxId = seqno == 0 ? new TxId(0, 0) : readEntry(seqno).txId();
+        lastTxId = seqno == baseSeqno ? baseTxId : readEntry(seqno).txId();
     }
 
     /** The entry at {@code seqno}, read from disk. */
     public synchronized Optional<LedgerEntry> entry(long seqno) {
-        if (seqno < 1 || seqno > lastTxId.seqno()) {
+        if (seqno <= baseSeqno || seqno > lastTxId.seqno()) {
             return Optional.empty();
         }
         return Optional.of(readEntry(seqno));
@@ -342,7 +413,7 @@ public final class Ledger implements AutoCloseable {
      * first signature with a higher seqno is used).
      */
     public synchronized Optional<Receipt> receipt(long seqno) {
-        if (seqno < 1 || seqno > lastTxId.seqno()) {
+        if (seqno <= baseSeqno || seqno > lastTxId.seqno()) {
             return Optional.empty();
         }
         int lo = 0;
@@ -447,10 +518,11 @@ public final class Ledger implements AutoCloseable {
             // The in-memory offset index is an array; a ledger this long needs snapshots and a paged index.
             throw new IllegalStateException("ledger index holds at most " + (Integer.MAX_VALUE - 9) + " entries");
         }
-        if (seqno > offsets.length) {
-            offsets = Arrays.copyOf(offsets, Math.max(offsets.length * 2, (int) seqno));
+        long slot = seqno - 1 - baseSeqno;
+        if (slot >= offsets.length) {
+            offsets = Arrays.copyOf(offsets, Math.max(offsets.length * 2, (int) slot + 1));
         }
-        offsets[(int) (seqno - 1)] = offset;
+        offsets[(int) slot] = offset;
         tree.append(e.leaf());
         lastTxId = e.txId();
     }
@@ -525,7 +597,7 @@ public final class Ledger implements AutoCloseable {
 
     private LedgerEntry readEntry(long seqno) {
         ChunkFiles.Chunk c = chunkOf(seqno);
-        long offset = offsets[(int) (seqno - 1)];
+        long offset = offsets[(int) (seqno - 1 - baseSeqno)];
         try {
             if (c.open() && offset + 4 > openFlushedSize) {
                 flushBuffer();

@@ -43,7 +43,7 @@ public final class LedgerVerifier {
      */
     public record Report(long entriesChecked, long signaturesChecked, long chunkFiles, TxId lastSignedTxId,
                          long unsignedTrailingEntries, Optional<BadEntry> firstBadEntry, Optional<String> tornTail,
-                         Duration elapsed) {
+                         Duration elapsed, Optional<LedgerBase> base) {
         public boolean ok() {
             return firstBadEntry.isEmpty();
         }
@@ -84,7 +84,7 @@ public final class LedgerVerifier {
         private final X509Certificate serviceCert;
         private final int maxEntryBytes;
         private final ExecutorService pool;
-        private final MerkleTree tree = new MerkleTree();
+        private MerkleTree tree = new MerkleTree();
         private final Map<String, X509Certificate> endorsed = new ConcurrentHashMap<>();
         private final ArrayDeque<Pending> pending = new ArrayDeque<>();
         private long entries;
@@ -106,9 +106,18 @@ public final class LedgerVerifier {
             Optional<BadEntry> bad = Optional.empty();
             Optional<String> torn = Optional.empty();
             List<ChunkFiles.Chunk> chunks = List.of();
+            Optional<LedgerBase> base = Optional.empty();
+            long first = 1;
             try {
-                chunks = ChunkFiles.list(dir);
-                long view = 0;
+                // A folder that starts from a snapshot's base: its peaks are checked by the first signature.
+                base = LedgerBase.read(dir);
+                first = base.map(b -> b.last().seqno() + 1).orElse(1L);
+                base.ifPresent(b -> {
+                    tree = MerkleTree.fromFrontier(b.frontier());
+                    lastSigned = b.last();
+                });
+                chunks = ChunkFiles.list(dir, first);
+                long view = base.map(b -> b.last().view()).orElse(0L);
                 for (ChunkFiles.Chunk c : chunks) {
                     ChunkFiles.ScanResult r = ChunkFiles.scan(c, view, maxEntryBytes, (e, off) -> visit(c, e));
                     view = r.lastView();
@@ -122,15 +131,15 @@ public final class LedgerVerifier {
                 try {
                     drain(0);
                     bad = Optional.of(new BadEntry(e.file().getFileName().toString(), e.seqno(), e.reason()));
-                    entries = e.seqno() - 1;
+                    entries = Math.max(0, e.seqno() - first);
                 } catch (LedgerCorruptException earlier) {
                     bad = Optional.of(new BadEntry(earlier.file().getFileName().toString(), earlier.seqno(), earlier.reason()));
-                    entries = earlier.seqno() - 1;
+                    entries = Math.max(0, earlier.seqno() - first);
                 }
             }
-            long unsigned = bad.isPresent() ? 0 : entries - lastSigned.seqno();
+            long unsigned = bad.isPresent() ? 0 : first - 1 + entries - lastSigned.seqno();
             return new Report(entries, signatures, chunks.size(), lastSigned, unsigned, bad, torn,
-                    Duration.ofNanos(System.nanoTime() - start));
+                    Duration.ofNanos(System.nanoTime() - start), base);
         }
 
         private void visit(ChunkFiles.Chunk c, LedgerEntry e) {

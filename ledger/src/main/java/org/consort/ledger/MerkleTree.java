@@ -18,6 +18,10 @@ import org.consort.crypto.Hashes;
  * O(log n) and {@link #inclusionProof} O(log² n) hashes. {@link #truncate} retracts a
  * speculative tail. Memory: about 64 bytes per leaf.
  *
+ * <p>A tree may start from a {@link MerkleFrontier} (a node that starts from a snapshot): its
+ * first {@link #baseSize()} leaves are known only by their peaks, which are exactly the hashes
+ * that appending later leaves, their roots and their inclusion proofs need.
+ *
  * <p>Not thread-safe: one owner thread (the ledger) at a time.
  */
 public final class MerkleTree {
@@ -27,9 +31,42 @@ public final class MerkleTree {
     /** levels.get(l) holds hashes of the perfect subtrees of 2^l leaves, left to right. */
     private final List<HashList> levels = new ArrayList<>();
     private long size;
+    private final long baseSize;
 
     public MerkleTree() {
-        levels.add(new HashList());
+        levels.add(new HashList(0));
+        baseSize = 0;
+    }
+
+    private MerkleTree(MerkleFrontier base) {
+        baseSize = base.size();
+        size = baseSize;
+        List<byte[]> peaks = base.peaks();
+        int next = 0;
+        for (int level = 0; level < 63; level++) {
+            long known = baseSize >>> level;
+            boolean peak = (baseSize & (1L << level)) != 0;
+            // Below the base, a level holds only the peak it has (if any), at its index.
+            levels.add(new HashList(peak ? known - 1 : known));
+            if (known == 0) {
+                break;
+            }
+        }
+        for (int level = 62; level >= 0; level--) {
+            if ((baseSize & (1L << level)) != 0) {
+                levels.get(level).add(peaks.get(next++));
+            }
+        }
+    }
+
+    /** A tree whose first {@code base.size()} leaves are summarised by {@code base}. */
+    public static MerkleTree fromFrontier(MerkleFrontier base) {
+        return base.size() == 0 ? new MerkleTree() : new MerkleTree(base);
+    }
+
+    /** Leaves known only through the frontier the tree started from (0 for a whole tree). */
+    public long baseSize() {
+        return baseSize;
     }
 
     /** Number of leaves. */
@@ -70,7 +107,7 @@ public final class MerkleTree {
             h = nodeHash(left, h);
             level++;
             if (levels.size() == level) {
-                levels.add(new HashList());
+                levels.add(new HashList(i >>> 1));
             }
             levels.get(level).add(h);
             i >>= 1;
@@ -84,9 +121,13 @@ public final class MerkleTree {
         return root(size);
     }
 
-    /** The root the tree had when it held its first {@code treeSize} leaves. */
+    /** The root the tree had when it held its first {@code treeSize} leaves (not below the base). */
     public byte[] root(long treeSize) {
         checkSize(treeSize);
+        if (treeSize < baseSize) {
+            throw new IllegalArgumentException("the root of " + treeSize + " leaves is below this tree's base of "
+                    + baseSize + " leaves");
+        }
         if (treeSize == 0) {
             return EMPTY_ROOT.clone();
         }
@@ -99,14 +140,20 @@ public final class MerkleTree {
         if (index < 0 || index >= treeSize) {
             throw new IllegalArgumentException("leaf index " + index + " is outside a tree of " + treeSize + " leaves");
         }
+        if (index < baseSize) {
+            throw new IllegalArgumentException("leaf " + index + " is below this tree's base of " + baseSize + " leaves");
+        }
         List<byte[]> path = new ArrayList<>();
         collectPath(index, 0, treeSize, path);
         return new MerkleProof(treeSize, index, path);
     }
 
-    /** Retracts the tree to its first {@code newSize} leaves. */
+    /** Retracts the tree to its first {@code newSize} leaves (not below the base). */
     public void truncate(long newSize) {
         checkSize(newSize);
+        if (newSize < baseSize) {
+            throw new IllegalArgumentException("cannot truncate below this tree's base of " + baseSize + " leaves");
+        }
         for (int l = 0; l < levels.size(); l++) {
             levels.get(l).truncate(newSize >>> l);
         }
@@ -115,21 +162,32 @@ public final class MerkleTree {
 
     /** The compact frontier of the current tree: its peaks, from which it can grow. */
     public MerkleFrontier frontier() {
+        return frontier(size);
+    }
+
+    /** The frontier the tree had when it held its first {@code treeSize} leaves (not below the base). */
+    public MerkleFrontier frontier(long treeSize) {
+        checkSize(treeSize);
+        if (treeSize < baseSize) {
+            throw new IllegalArgumentException("the frontier of " + treeSize + " leaves is below this tree's base of "
+                    + baseSize + " leaves");
+        }
         List<byte[]> peaks = new ArrayList<>();
         long start = 0;
         for (int level = 62; level >= 0; level--) {
-            if ((size & (1L << level)) != 0) {
+            if ((treeSize & (1L << level)) != 0) {
                 peaks.add(levels.get(level).get(start >>> level));
                 start += 1L << level;
             }
         }
-        return MerkleFrontier.of(size, peaks);
+        return MerkleFrontier.of(treeSize, peaks);
     }
 
     /** The leaf hash at {@code index}. */
     public byte[] leafHashAt(long index) {
-        if (index < 0 || index >= size) {
-            throw new IllegalArgumentException("no leaf " + index + " in a tree of " + size);
+        if (index < baseSize || index >= size) {
+            throw new IllegalArgumentException("no leaf " + index + " in a tree of " + size
+                    + (baseSize > 0 ? " starting from a base of " + baseSize : ""));
         }
         return levels.get(0).get(index);
     }
@@ -171,7 +229,13 @@ public final class MerkleTree {
     private static final class HashList {
         private static final int BLOCK_HASHES = 1 << 16;
         private final List<byte[]> blocks = new ArrayList<>();
+        /** Index of the first hash held; those below it are summarised by a tree's base. */
+        private final long base;
         private long count;
+
+        HashList(long base) {
+            this.base = base;
+        }
 
         void add(byte[] h) {
             int block = (int) (count / BLOCK_HASHES);
@@ -182,12 +246,18 @@ public final class MerkleTree {
             count++;
         }
 
-        byte[] get(long i) {
+        byte[] get(long index) {
+            long i = index - base;
+            if (i < 0 || i >= count) {
+                throw new IllegalStateException("subtree hash " + index + " is not held (held: " + base + ".."
+                        + (base + count - 1) + ")");
+            }
             int off = (int) (i % BLOCK_HASHES) * HASH_LENGTH;
             return Arrays.copyOfRange(blocks.get((int) (i / BLOCK_HASHES)), off, off + HASH_LENGTH);
         }
 
-        void truncate(long newCount) {
+        void truncate(long newTotal) {
+            long newCount = Math.max(0, newTotal - base);
             if (newCount < count) {
                 count = newCount;
                 int keepBlocks = (int) ((newCount + BLOCK_HASHES - 1) / BLOCK_HASHES);

@@ -39,6 +39,39 @@ class MerkleFrontierPropertyTest {
         assertThat(MerkleFrontier.of(f.size(), f.peaks())).isEqualTo(f).isEqualTo(tree.frontier());
     }
 
+    @Property(tries = 40)
+    void aTreeStartedFromAFrontierAgreesWithTheWholeTree(@ForAll @IntRange(min = 0, max = 200) int cut,
+            @ForAll @IntRange(min = 1, max = 200) int more, @ForAll int seed) {
+        MerkleTree whole = new MerkleTree();
+        for (int i = 0; i < cut; i++) {
+            whole.append(leaf(seed, i));
+        }
+        MerkleTree based = MerkleTree.fromFrontier(whole.frontier());
+        assertThat(based.baseSize()).isEqualTo(cut);
+        assertThat(based.root()).isEqualTo(whole.root());
+        for (int i = cut; i < cut + more; i++) {
+            whole.append(leaf(seed, i));
+            based.append(leaf(seed, i));
+        }
+        for (long size = cut; size <= cut + more; size++) {
+            assertThat(based.root(size)).isEqualTo(whole.root(size));
+            assertThat(based.frontier(size)).isEqualTo(whole.frontier(size));
+        }
+        for (long size = Math.max(cut, 1); size <= cut + more; size += 7) {
+            for (long leaf = cut; leaf < size; leaf++) {
+                MerkleProof p = based.inclusionProof(leaf, size);
+                assertThat(p.path()).usingElementComparator(java.util.Arrays::compare)
+                        .containsExactlyElementsOf(whole.inclusionProof(leaf, size).path());
+            }
+        }
+        if (cut > 0) {
+            assertThatThrownBy(() -> based.inclusionProof(cut - 1, cut + more)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> based.root(cut - 1)).isInstanceOf(IllegalArgumentException.class);
+        }
+        based.truncate(cut);
+        assertThat(based.root()).isEqualTo(whole.root(cut));
+    }
+
     @Test
     void aCopyIsIndependent() {
         MerkleFrontier a = MerkleFrontier.empty();

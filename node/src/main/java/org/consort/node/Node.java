@@ -412,6 +412,13 @@ public final class Node implements AutoCloseable {
         replicator.onMembership(this::onMembership);
         replicator.afterApply(this::afterApply);
         replicator.onPrimary(() -> admin.execute(this::primaryDuties));
+        replicator.onInstalled(() -> {
+            // Hooks did not run for what the snapshot skipped.
+            learnLedgerSecrets();
+            if (raft != null) {
+                trustKnownNodes();
+            }
+        });
         store.addGlobalCommitHook(GovMaps.NODES, (version, writes) -> onNodesCommitted(writes));
         store.addGlobalCommitHook(GovMaps.SERVICE_REQUESTS, (version, writes) -> {
             if (writes.containsKey(GovMaps.REQUEST_LEDGER_REKEY) && replicator.isPrimary()) {
@@ -427,7 +434,8 @@ public final class Node implements AutoCloseable {
         ReplicationConfig rc = ReplicationConfig.defaults(placement.groupId(), self(), initialPeers,
                         Path.of(config.nodeDir(), NodeFiles.RAFT_DIR))
                 .withBatchBytesMax(rep.batchBytesMax())
-                .withElectionTimeouts(Duration.ofMillis(rep.electionTimeoutMinMs()), Duration.ofMillis(rep.electionTimeoutMaxMs()));
+                .withElectionTimeouts(Duration.ofMillis(rep.electionTimeoutMinMs()), Duration.ofMillis(rep.electionTimeoutMaxMs()))
+                .withSnapshotEveryEntries(rep.snapshotEveryEntries());
         raft = RatisReplicatedLog.start(rc, identity, serviceCert, replicator, clock);
         replicator.attach(raft);
         replicator.start();
@@ -789,6 +797,22 @@ public final class Node implements AutoCloseable {
         }
         secrets.add((int) next, key.get());
         LOG.info("ledger rekeyed at seqno {}: new entries use ledger secret version {}", seqno, next);
+    }
+
+    /** Adds every ledger secret the store holds that this node does not (after a snapshot). */
+    private void learnLedgerSecrets() {
+        long v = secrets.current().version();
+        while (true) {
+            long next = v + 1;
+            if (store.readTx().read(ServiceMaps.LEDGER_SECRETS).get(next).isEmpty()) {
+                return;
+            }
+            afterApply(store.version());
+            if (secrets.current().version() == v) {
+                return;
+            }
+            v = secrets.current().version();
+        }
     }
 
     /**

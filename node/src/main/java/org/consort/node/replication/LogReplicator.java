@@ -121,6 +121,8 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private volatile Consumer<List<String>> membershipListener = ids -> { };
     private volatile LongConsumer afterApply = seqno -> { };
     private volatile Runnable onPrimary = () -> { };
+    private volatile Runnable onInstalled = () -> { };
+    private final java.security.SecureRandom snapshotRandom = new java.security.SecureRandom();
 
     // Guarded by mutex.
     private volatile long primaryView = -1;
@@ -175,6 +177,11 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     /** Called on the apply thread after each entry is applied, with its seqno (before the next entry). */
     public void afterApply(LongConsumer listener) {
         this.afterApply = Objects.requireNonNull(listener);
+    }
+
+    /** Called on the apply thread after a snapshot was installed (hooks did not run for what it skipped). */
+    public void onInstalled(Runnable listener) {
+        this.onInstalled = Objects.requireNonNull(listener);
     }
 
     /** Called on the apply thread each time this node becomes the primary of a new view. */
@@ -588,14 +595,85 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         }
     }
 
+    /**
+     * Writes this node's state as of its last signed seqno, plus the entries applied after it,
+     * as a {@link NodeSnapshot}. Runs on the log's apply thread, so nothing is applied meanwhile;
+     * the ledger is forced to disk first, since the log may then drop what the snapshot covers.
+     */
     @Override
     public void takeSnapshot(long term, long index, Path file) throws IOException {
-        throw new IOException("snapshots are not taken by this node: automatic snapshots are off");
+        NodeSnapshot snapshot;
+        synchronized (mutex) {
+            ledger.flush(true);
+            long signed = Math.max(committedSeqno, ledger.firstSeqno() - 1);
+            TxId at = ledger.txId(signed).orElseThrow(() -> new IOException("the ledger holds no entry at seqno " + signed));
+            List<byte[]> tail = new ArrayList<>();
+            for (long q = signed + 1; q <= appliedSeqno; q++) {
+                long seqno = q;
+                tail.add(ledger.entry(q).orElseThrow(() -> new IOException("the ledger lacks applied seqno " + seqno)).bytes());
+            }
+            java.util.Map<Long, Long> viewStarts = new java.util.LinkedHashMap<>();
+            views.asMap().forEach((v, start) -> {
+                if (start <= appliedSeqno) {
+                    viewStarts.put(v, start);
+                }
+            });
+            snapshot = new NodeSnapshot(term, index, new org.consort.ledger.LedgerBase(at, ledger.frontier(signed)),
+                    viewStarts, store.snapshot(signed), tail);
+        }
+        snapshot.write(file, secrets, snapshotRandom);
+        LOG.info("snapshot at term {} index {}: store at seqno {}, {} entries after it", term, index,
+                snapshot.base().last().seqno(), snapshot.tail().size());
     }
 
+    /**
+     * Installs a {@link NodeSnapshot}: at start (the latest local one, which the ledger already
+     * covers: nothing to do but the entries it lacks), or because the leader sent one to this node,
+     * too far behind or new. A node whose ledger ends before the snapshot's signed seqno starts its
+     * ledger again from the snapshot's base (the old chunks are kept aside) and its store from the
+     * snapshot's; then the entries after the base are applied as any others.
+     */
     @Override
     public void installSnapshot(long term, long index, Path file) throws IOException {
-        throw new IOException("this node cannot install a snapshot: automatic snapshots are off in this network");
+        NodeSnapshot snap = NodeSnapshot.read(file, secrets, settings.entryBytesMax());
+        long base = snap.base().last().seqno();
+        synchronized (mutex) {
+            if (appliedSeqno >= snap.lastSeqno()) {
+                return;
+            }
+            if (primaryView >= 0) {
+                discard("installing a snapshot");
+            }
+            if (appliedSeqno < base) {
+                LOG.info("installing the snapshot at term {} index {}: this node's ledger ends at seqno {}, the snapshot's store is"
+                        + " at seqno {}; the ledger starts again from there", term, index, appliedSeqno, base);
+                store.install(snap.store());
+                ledger.rebase(snap.base());
+                java.util.Map<Long, Long> known = new java.util.LinkedHashMap<>();
+                snap.views().forEach((v, start) -> {
+                    if (start <= base) {
+                        known.put(v, start);
+                    }
+                });
+                views.reset(known);
+                appliedSeqno = base;
+                committedSeqno = base;
+            }
+            for (byte[] bytes : snap.tail()) {
+                LedgerEntry e;
+                try {
+                    e = LedgerEntry.parse(bytes);
+                } catch (RuntimeException ex) {
+                    throw new IOException("snapshot entry is malformed: " + ex.getMessage(), ex);
+                }
+                if (e.txId().seqno() > appliedSeqno) {
+                    applyOne(e);
+                }
+            }
+        }
+        ledger.flush(true);
+        onCommit.accept(committedSeqno);
+        onInstalled.run();
     }
 
     @Override

@@ -32,6 +32,12 @@ public final class ViewHistory {
         startSeqnoByView.values().removeIf(start -> start > lastSeqno);
     }
 
+    /** Replaces every view with {@code startSeqnoByView} (a snapshot's). */
+    public void reset(Map<Long, Long> views) {
+        startSeqnoByView.clear();
+        startSeqnoByView.putAll(views);
+    }
+
     /** The view that ordered {@code seqno}, or -1 if none is known. */
     public long viewOf(long seqno) {
         long result = -1;
