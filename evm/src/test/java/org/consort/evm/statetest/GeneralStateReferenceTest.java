@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.consort.evm.Fixtures;
@@ -20,26 +19,18 @@ import org.junit.jupiter.api.Test;
  * Runs the official GeneralStateTests (Berlin to Cancun) through the state-test runner and fails
  * on any failed case in any folder it runs.
  *
- * <p>Every folder runs by default except stQuadraticComplexityTest and stMemoryStressTest, which
- * run only with {@code -Pslow} (system property {@code consort.slowStateTests=true}). Per-fork
- * and per-folder counts are printed.
+ * <p>Every folder runs, the slow ones (stQuadraticComplexityTest, stMemoryStressTest) included:
+ * they take about half a minute here. Per-fork and per-folder counts are printed.
  */
 class GeneralStateReferenceTest {
-    /**
-     * Folders left to {@code -Pslow}: they execute hundreds of billions of gas between them and
-     * would take most of the build's time budget. They must pass too.
-     */
-    private static final Set<String> SLOW = Set.of("stQuadraticComplexityTest", "stMemoryStressTest");
 
     @Test
     void generalStateTests() throws IOException {
         Path root = Fixtures.root().resolve("GeneralStateTests");
-        boolean slow = Boolean.getBoolean("consort.slowStateTests");
 
         List<Path> files;
         try (Stream<Path> s = Files.walk(root)) {
             files = s.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p))
-                    .filter(p -> slow || !isSlow(folder(root, p)))
                     .sorted().toList();
         }
 
@@ -72,14 +63,5 @@ class GeneralStateReferenceTest {
 
     private static String folder(Path root, Path file) {
         return root.relativize(Objects.requireNonNull(file.getParent())).toString().replace('\\', '/');
-    }
-
-    private static boolean isSlow(String folder) {
-        for (String s : SLOW) {
-            if (folder.equals(s) || folder.startsWith(s + "/")) {
-                return true;
-            }
-        }
-        return false;
     }
 }
