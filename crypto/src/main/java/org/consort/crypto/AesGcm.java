@@ -37,6 +37,15 @@ public final class AesGcm {
         return run(Cipher.DECRYPT_MODE, key, iv, aad, ciphertextWithTag);
     }
 
+    /** One Cipher per thread, initialised for each message (a fresh key and IV each time). */
+    private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    });
+
     private static byte[] run(int mode, byte[] key, byte[] iv, byte[] aad, byte[] input) {
         if (key.length != KEY_LENGTH) {
             throw new IllegalArgumentException("AES-256-GCM key must be 32 bytes, got " + key.length);
@@ -45,8 +54,17 @@ public final class AesGcm {
             throw new IllegalArgumentException("AES-GCM IV must be 12 bytes, got " + iv.length);
         }
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_LENGTH * 8, iv));
+            Cipher c = CIPHER.get();
+            try {
+                c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_LENGTH * 8, iv));
+            } catch (java.security.InvalidAlgorithmParameterException sameKeyAndIv) {
+                // The JDK refuses to encrypt twice in a row under one key and IV with one Cipher
+                // object (it only remembers that object's last use). Keeping (key, IV) unique for
+                // different plaintexts is the caller's duty (see the Ledger), as with any Cipher.
+                c = Cipher.getInstance("AES/GCM/NoPadding");
+                CIPHER.set(c);
+                c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_LENGTH * 8, iv));
+            }
             c.updateAAD(aad);
             return c.doFinal(input);
         } catch (AEADBadTagException e) {

@@ -18,9 +18,18 @@ public final class Hmac {
     private Hmac() {
     }
 
+    /** One Mac per thread, keyed again for each use: a provider lookup per MAC costs more than the MAC. */
+    private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 unavailable", e);
+        }
+    });
+
     public static byte[] hmacSha256(byte[] key, byte[] message) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = MAC.get();
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return mac.doFinal(message);
         } catch (GeneralSecurityException e) {

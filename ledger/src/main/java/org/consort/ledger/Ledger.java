@@ -294,7 +294,14 @@ public final class Ledger implements AutoCloseable {
         if (serialized.length > config.maxEntryBytes()) {
             throw new IllegalArgumentException("entry of " + serialized.length + " bytes exceeds maxEntryBytes " + config.maxEntryBytes());
         }
-        LedgerEntry e = LedgerEntry.parse(serialized);
+        return appendEntry(LedgerEntry.parse(serialized));
+    }
+
+    /**
+     * Appends an entry made or parsed elsewhere (its digest was checked then); a signature must
+     * sign this ledger's Merkle root, else the ledgers diverged ({@link InvariantViolation}).
+     */
+    public synchronized AppendResult appendEntry(LedgerEntry e) {
         checkNext(e.txId());
         if (e.kind() == EntryKind.SIGNATURE) {
             SignaturePayload p = SignaturePayload.decode(e.publicPart());

@@ -194,8 +194,16 @@ public final class LedgerEntry {
 
     /** The Merkle leaf: {@code SHA-256(writeSetDigest || commitEvidenceDigest || claimsDigest)}. */
     public byte[] leaf() {
-        return leaf(writeSetDigest(), commitEvidenceDigest(), claimsDigest());
+        byte[] l = leaf;
+        if (l == null) {
+            l = leaf(writeSetDigest(), commitEvidenceDigest(), claimsDigest());
+            leaf = l; // the same value whichever thread computes it first
+        }
+        return l.clone();
     }
+
+    /** Computed once: the primary and the ledger both need it. */
+    private volatile byte[] leaf;
 
     public static byte[] leaf(byte[] writeSetDigest, byte[] commitEvidenceDigest, byte[] claimsDigest) {
         return Hashes.sha256(writeSetDigest, commitEvidenceDigest, claimsDigest);

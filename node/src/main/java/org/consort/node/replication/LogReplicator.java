@@ -514,7 +514,7 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 views.startView(e.txId().view(), s);
             }
         }
-        ledger.appendSerialized(e.bytes());
+        ledger.appendEntry(e);
         appliedSeqno = s;
         afterApply.accept(s);
     }
