@@ -42,6 +42,27 @@ public final class Pem {
         }
     }
 
+    /** A public key as PEM SubjectPublicKeyInfo ({@code PUBLIC KEY}). */
+    public static String publicKey(java.security.PublicKey key) {
+        return write("PUBLIC KEY", key.getEncoded());
+    }
+
+    /** Reads the first RSA private key (PKCS#8 or PKCS#1) in {@code pem}: a member's recovery encryption key. */
+    public static PrivateKey readRsaPrivateKey(String pem) {
+        try (PEMParser p = new PEMParser(new StringReader(pem))) {
+            Object o;
+            while ((o = p.readObject()) != null) {
+                PrivateKeyInfo info = o instanceof PrivateKeyInfo pki ? pki : o instanceof PEMKeyPair kp ? kp.getPrivateKeyInfo() : null;
+                if (info != null) {
+                    return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+                }
+            }
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read RSA private key from PEM: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("no private key found in PEM text");
+    }
+
     /** Reads the first private key in {@code pem}; throws IllegalArgumentException if there is none. */
     public static PrivateKey readPrivateKey(String pem) {
         try (PEMParser p = new PEMParser(new StringReader(pem))) {
