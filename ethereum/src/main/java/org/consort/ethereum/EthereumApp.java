@@ -1,0 +1,84 @@
+package org.consort.ethereum;
+
+import java.time.InstantSource;
+import java.util.OptionalLong;
+import java.util.random.RandomGenerator;
+import org.consort.ethereum.chain.StoredBlock;
+import org.consort.ethereum.rpc.CallContext;
+import org.consort.ethereum.rpc.EthRpc;
+import org.consort.ethereum.rpc.Filters;
+import org.consort.ethereum.rpc.JsonRpcHandler;
+import org.consort.kv.Store;
+import org.consort.kv.WriteTx;
+
+/**
+ * The Ethereum application on a Consort node: what the node wires in. It owns the sequencer
+ * (the one writer of the chain), the node-local filters and the JSON-RPC handler, and writes the
+ * Ethereum part of a new service's genesis. It reads the store directly (latest and historical
+ * snapshots) and writes only through the {@link WriteSubmitter} the node gives it.
+ *
+ * <p>Life cycle: construct, {@link #genesis} inside the genesis transaction of a new service,
+ * {@link #start}, serve, {@link #close}. Thread-safe after start.
+ */
+public final class EthereumApp implements AutoCloseable {
+    private final Store store;
+    private final EthereumConfig config;
+    private final Sequencer sequencer;
+    private final Filters filters;
+    private final EthRpc rpc;
+    private final JsonRpcHandler handler;
+
+    public EthereumApp(Store store, WriteSubmitter writer, EthereumConfig config, InstantSource clock,
+            RandomGenerator random) {
+        this.store = store;
+        this.config = config;
+        EthereumLimits limits = config.limits();
+        this.sequencer = new Sequencer(writer, clock, limits);
+        this.filters = new Filters(limits, clock, random);
+        this.rpc = new EthRpc(store, sequencer, filters, limits);
+        this.handler = new JsonRpcHandler(rpc, limits, this::context);
+    }
+
+    /** Writes the Ethereum genesis (settings, bindings, allocations, block 0) into a new service's genesis transaction. */
+    public StoredBlock genesis(WriteTx tx, long timestampSeconds) {
+        return EthereumGenesis.write(tx, config, timestampSeconds);
+    }
+
+    public void start() {
+        sequencer.start();
+    }
+
+    /** Answers a JSON-RPC request body of the authenticated user {@code userId}. */
+    public byte[] handle(String userId, byte[] body) {
+        return handler.handle(userId, body);
+    }
+
+    /**
+     * The Consort seqno of the transaction that wrote the block holding Ethereum transaction
+     * {@code txHash}, when it exists and {@code userId} may see it.
+     */
+    public OptionalLong seqnoOfTransaction(String userId, byte[] txHash) {
+        return rpc.seqnoOfTransaction(context(userId), txHash);
+    }
+
+    private CallContext context(String userId) {
+        return new CallContext(userId, store.readTx(), config.limits().canReadGasMax());
+    }
+
+    public EthereumConfig config() {
+        return config;
+    }
+
+    public Sequencer sequencer() {
+        return sequencer;
+    }
+
+    public Filters filters() {
+        return filters;
+    }
+
+    @Override
+    public void close() {
+        sequencer.close();
+    }
+}
