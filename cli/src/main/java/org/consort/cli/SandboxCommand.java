@@ -102,7 +102,8 @@ public final class SandboxCommand implements Callable<Integer> {
             List<String> userCerts = new ArrayList<>();
             network.withArray("users").forEach(u -> userCerts.add(u.get("cert").asText()));
             new NodeConfig(nodeDir.toString(), nodeDir.resolve("ledger").toString(), "127.0.0.1", port, memberCerts,
-                    userCerts, signatureIntervalEntries, signatureIntervalMs, null, true, null).write(configFile);
+                    userCerts, signatureIntervalEntries, signatureIntervalMs, null, true, null,
+                    SandboxEthereum.config(network.withArray("users"))).write(configFile);
         }
         Files.deleteIfExists(nodeDir.resolve(NodeFiles.STARTUP));
         Process p = startNode(configFile, nodeDir.resolve("node.log"));
@@ -137,7 +138,8 @@ public final class SandboxCommand implements Callable<Integer> {
             out.println("  member:        cert " + m.get("cert").asText() + "  key " + m.get("key").asText());
         }
         for (JsonNode u : network.withArray("users")) {
-            out.println("  user:          cert " + u.get("cert").asText() + "  key " + u.get("key").asText());
+            out.println("  user:          cert " + u.get("cert").asText() + "  key " + u.get("key").asText()
+                    + (u.hasNonNull("ethereumAddress") ? "  ethereum " + u.get("ethereumAddress").asText() : ""));
         }
         out.println("  network file:  " + networkFile);
         out.println("Try: curl --cacert " + network.get("serviceCert").asText() + " --cert "
@@ -203,7 +205,9 @@ public final class SandboxCommand implements Callable<Integer> {
         }
         ArrayNode userList = network.putArray("users");
         for (int i = 0; i < users; i++) {
-            userList.add(writeIdentity(creds, "user" + i, random));
+            ObjectNode user = writeIdentity(creds, "user" + i, random);
+            SandboxEthereum.addKey(user, random);
+            userList.add(user);
         }
         return network;
     }

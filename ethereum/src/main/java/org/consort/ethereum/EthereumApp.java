@@ -44,7 +44,16 @@ public final class EthereumApp implements AutoCloseable {
         return EthereumGenesis.write(tx, config, timestampSeconds);
     }
 
-    public void start() {
+    /**
+     * Starts the sequencer. A service created before the Ethereum application existed has no
+     * Ethereum genesis yet: it is written now, through the node's write path, from the
+     * configuration.
+     */
+    public void start(long timestampSeconds, WriteSubmitter writer) throws WriteSubmitter.Refused {
+        if (new org.consort.ethereum.chain.ChainReader(store.readTx()).headNumber() < 0) {
+            writer.write(tx -> new org.consort.ethereum.chain.ChainReader(tx).headNumber() < 0
+                    ? genesis(tx, timestampSeconds) : null);
+        }
         sequencer.start();
     }
 

@@ -49,10 +49,11 @@ final class TestChain implements AutoCloseable {
                 limits);
         chainId = config.chainId();
         app = new EthereumApp(store, this::write, config, clock, new java.util.SplittableRandom(42));
-        WriteTx g = store.writeTx();
-        app.genesis(g, clock.instant().getEpochSecond());
-        store.commit(g);
-        app.start();
+        try {
+            app.start(clock.instant().getEpochSecond(), this::write); // writes genesis: the store is empty
+        } catch (WriteSubmitter.Refused e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     <T> WriteSubmitter.Written<T> write(Function<WriteTx, T> body) throws WriteSubmitter.Refused {

@@ -42,6 +42,8 @@ import org.consort.governance.Genesis;
 import org.consort.governance.GovMaps;
 import org.consort.governance.GovernanceService;
 import org.consort.governance.MemberStatus;
+import org.consort.ethereum.EthereumApp;
+import org.consort.node.apps.EthereumEndpoints;
 import org.consort.node.apps.LoggingApp;
 import org.consort.node.gov.GovEndpoints;
 import org.consort.node.auth.StoreAuthenticator;
@@ -93,6 +95,8 @@ public final class Node implements AutoCloseable {
     private final ConstitutionRuntime constitutionRuntime = new ConstitutionRuntime(ConstitutionLimits.defaults());
     private final GovernanceService governance = new GovernanceService(constitutionRuntime, GOV_REQUEST_WINDOW);
     private LocalReplicator replicator;
+    private TxEngine engine;
+    private EthereumApp ethereum;
     private HttpServer server;
     private volatile String state = "Starting";
 
@@ -217,6 +221,8 @@ public final class Node implements AutoCloseable {
         replicator = new LocalReplicator(store, ledger, identity, view, lastSigned, unsigned,
                 config.signatureIntervalEntries(), config.signatureIntervalMs(), config.fsync(),
                 config.limits().pendingEntriesMax(), clock, this::onCommit, this::onFatal);
+        engine = new TxEngine(store, replicator, views, config.limits());
+        ethereum = new EthereumApp(store, EthereumEndpoints.writeSubmitter(engine), config.ethereum(), clock, random);
         if (config.initialMembers().isEmpty() && fresh) {
             throw new IllegalStateException("a new service needs at least one initial member (initialMembers)");
         }
@@ -238,6 +244,7 @@ public final class Node implements AutoCloseable {
         if (!replicator.awaitCommit(firstSignature, Duration.ofSeconds(60))) {
             throw new IllegalStateException("the first signature of view " + view + " did not reach the ledger");
         }
+        ethereum.start(clock.instant().getEpochSecond(), EthereumEndpoints.writeSubmitter(engine));
         metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's ledger", store::version);
         metrics.gauge("consort.ledger.committed.seqno", "Committed seqno", committed::get);
         metrics.gauge("consort.view", "Current view", () -> view);
@@ -245,9 +252,9 @@ public final class Node implements AutoCloseable {
         EndpointRegistry registry = new EndpointRegistry();
         new LoggingApp(config.limits(), this::historicalRead).register(registry);
         new GovEndpoints(governance, clock, ledger::root).register(registry);
+        new EthereumEndpoints(ethereum, this::receipt, views).register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
-        TxEngine engine = new TxEngine(store, replicator, views, config.limits());
         ApiHandler handler = new ApiHandler(registry, new StoreAuthenticator(store), engine, config.limits(), metrics);
         server = HttpServer.start(config.host(), config.port(), identity.privateKey(),
                 new X509Certificate[] {identity.certificate(), serviceCert}, handler, config.limits());
@@ -279,6 +286,7 @@ public final class Node implements AutoCloseable {
             users.add(Pem.certificate(Pem.readCertificate(Files.readString(Path.of(file)))));
         }
         governance.initialize(tx, new Genesis(Pem.certificate(serviceCert), members, users, DefaultConstitution.text(), 0));
+        ethereum.genesis(tx, clock.instant().getEpochSecond());
         ObjectNode nodeInfo = Json.object();
         nodeInfo.put("cert", identity.certificatePem());
         nodeInfo.put("status", "Trusted");
@@ -468,6 +476,9 @@ public final class Node implements AutoCloseable {
             }
         } catch (Exception e) {
             LOG.warn("error stopping the HTTP server", e);
+        }
+        if (ethereum != null) {
+            ethereum.close();
         }
         if (replicator != null) {
             replicator.close();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.consort.ethereum.EthereumConfig;
 import org.consort.node.Limits;
 
 /**
@@ -24,11 +25,13 @@ import org.consort.node.Limits;
  * @param ledgerChunkBytes         a new chunk file starts after a signature once a chunk exceeds this
  * @param fsync            whether ledger writes are forced to the disk before they count as committed
  * @param limits           bounds (defaults when absent)
+ * @param ethereum         the Ethereum application: chain id, fees, genesis allocations, user addresses, its
+ *                         bounds (defaults when absent); used by the genesis of a new service
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nodeDir, String ledgerDir, String host, int port, List<String> initialMembers,
         List<String> initialUsers, Integer signatureIntervalEntries, Integer signatureIntervalMs, Long ledgerChunkBytes,
-        Boolean fsync, Limits limits) {
+        Boolean fsync, Limits limits, EthereumConfig ethereum) {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -49,12 +52,21 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
         ledgerChunkBytes = ledgerChunkBytes == null ? 8L << 20 : ledgerChunkBytes;
         fsync = fsync == null ? Boolean.TRUE : fsync;
         limits = limits == null ? Limits.defaults() : limits;
+        ethereum = ethereum == null ? EthereumConfig.defaults() : ethereum;
         if (signatureIntervalEntries < 1 || signatureIntervalMs < 1) {
             throw new IllegalArgumentException("config: signature intervals must be positive");
         }
         if (ledgerChunkBytes < 4096) {
             throw new IllegalArgumentException("config: 'ledgerChunkBytes' must be at least 4096");
         }
+    }
+
+    /** A configuration with the default Ethereum settings. */
+    public NodeConfig(String nodeDir, String ledgerDir, String host, int port, List<String> initialMembers,
+            List<String> initialUsers, Integer signatureIntervalEntries, Integer signatureIntervalMs, Long ledgerChunkBytes,
+            Boolean fsync, Limits limits) {
+        this(nodeDir, ledgerDir, host, port, initialMembers, initialUsers, signatureIntervalEntries, signatureIntervalMs,
+                ledgerChunkBytes, fsync, limits, null);
     }
 
     /** Reads a config file; paths inside it are resolved against its folder. */
@@ -69,7 +81,8 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
         return new NodeConfig(resolve(base, raw.nodeDir), resolve(base, raw.ledgerDir), raw.host, raw.port,
                 raw.initialMembers.stream().map(p -> resolve(base, p)).toList(),
                 raw.initialUsers.stream().map(p -> resolve(base, p)).toList(),
-                raw.signatureIntervalEntries, raw.signatureIntervalMs, raw.ledgerChunkBytes, raw.fsync, raw.limits);
+                raw.signatureIntervalEntries, raw.signatureIntervalMs, raw.ledgerChunkBytes, raw.fsync, raw.limits,
+                raw.ethereum);
     }
 
     private static String resolve(Path base, String p) {

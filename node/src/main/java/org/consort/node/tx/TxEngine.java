@@ -43,6 +43,48 @@ public final class TxEngine implements ApiHandler.EndpointRunner {
         };
     }
 
+    /** What a programmatic write returned, and the seqno its commit got (0 when it wrote nothing). */
+    public record Written<T>(T result, long seqno) {
+    }
+
+    /**
+     * A write that no HTTP request carries (the Ethereum sequencer's blocks): the same path as a
+     * READ_WRITE endpoint, on the primary, within the replicator's reservations, retried on
+     * conflict, handed to the replicator in version order. The body may run more than once.
+     *
+     * @throws HttpError 503 NotPrimary or Busy, 409 TransactionConflict, as for an endpoint
+     */
+    public <T> Written<T> writeInternal(java.util.function.Function<WriteTx, T> body) {
+        if (!replicator.isPrimary()) {
+            throw new HttpError(503, "NotPrimary", "this node cannot accept writes now; retry shortly", 1L);
+        }
+        if (!replicator.tryReserve()) {
+            throw new HttpError(503, "Busy", "too many transactions are waiting for the ledger; retry shortly", 1L);
+        }
+        boolean reserved = true;
+        try {
+            for (int attempt = 1; attempt <= limits.writeAttemptsMax(); attempt++) {
+                WriteTx tx = store.writeTx();
+                T result = body.apply(tx);
+                if (!tx.hasWrites()) {
+                    return new Written<>(result, 0);
+                }
+                long view = replicator.view();
+                CommitResult commit = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
+                if (commit instanceof CommitResult.Committed committed) {
+                    reserved = false; // consumed by append
+                    return new Written<>(result, committed.version());
+                }
+            }
+            throw new HttpError(409, "TransactionConflict", "the transaction conflicted with concurrent ones "
+                    + limits.writeAttemptsMax() + " times; retry");
+        } finally {
+            if (reserved) {
+                replicator.release();
+            }
+        }
+    }
+
     private Object write(Handlers.ReadWrite handler, RequestContext ctx) {
         if (!replicator.isPrimary()) {
             throw new HttpError(503, "NotPrimary", "this node cannot accept writes now; retry shortly", 1L);
