@@ -3,6 +3,7 @@ package org.consort.ethereum.chain;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -18,6 +19,16 @@ import org.consort.kv.ReadTx;
  * seen through its read interface. Not thread-safe (as its transaction).
  */
 public final class ChainReader {
+    /** Parsed forms of stored JSON values remembered (the stored text is the key, so never stale). */
+    static final int PARSED_CACHE_ENTRIES_MAX = 1024;
+    private static final Map<String, Object> PARSED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+                    return size() > PARSED_CACHE_ENTRIES_MAX;
+                }
+            });
+
     private final ReadTx tx;
 
     public ChainReader(ReadTx tx) {
@@ -67,19 +78,25 @@ public final class ChainReader {
     }
 
     public NetworkSettings settings() {
-        return tx.read(EthereumMaps.NETWORK).get(EthereumMaps.NETWORK_KEY).map(NetworkSettings::fromJson)
+        String json = tx.read(EthereumMaps.NETWORK).get(EthereumMaps.NETWORK_KEY)
                 .orElseThrow(() -> new IllegalStateException("the Ethereum network settings are missing from the store"));
+        return (NetworkSettings) PARSED.computeIfAbsent("n" + json, k -> NetworkSettings.fromJson(json));
     }
 
     /** The addresses {@code userId} may act as, in the order governance gave them. */
+    @SuppressWarnings("unchecked")
     public Set<Address> addressesOf(String userId) {
-        Set<Address> out = new LinkedHashSet<>();
-        tx.read(EthereumMaps.USER_ADDRESSES).get(userId).ifPresent(json -> {
-            for (var n : JsonSupport.parse(json)) {
+        Optional<String> json = tx.read(EthereumMaps.USER_ADDRESSES).get(userId);
+        if (json.isEmpty()) {
+            return Set.of();
+        }
+        return (Set<Address>) PARSED.computeIfAbsent("a" + json.get(), k -> {
+            Set<Address> out = new LinkedHashSet<>();
+            for (var n : JsonSupport.parse(json.get())) {
                 out.add(Address.fromHex(n.asText()));
             }
+            return java.util.Collections.unmodifiableSet(out);
         });
-        return out;
     }
 
     /** The log at {@code p}. */
