@@ -178,6 +178,41 @@ class EthereumToolsIT {
         assertThat(anyone.get("/node/state").json().get("state").asText()).isEqualTo("PartOfNetwork");
     }
 
+    private static final Path ROOT = ConsortProcess.JAR.getParent().getParent().getParent();
+
+    @Test
+    void docsShowTheCodeThisTestRunsAndTheirCurlExampleWorks() throws Exception {
+        Path doc = ROOT.resolve("docs/ethereum.md");
+        assertThat(DocsExamplesIT.example(doc, "ethers-connect")).isEqualTo(
+                marked(ROOT.resolve("tests/src/test/resources/ethereum/ethers-flow.mjs"), 0) + "\n");
+        assertThat(DocsExamplesIT.example(doc, "web3j-connect")).isEqualTo(
+                marked(ROOT.resolve("tests/src/test/java/org/consort/tests/Web3jFlow.java"), 4) + "\n");
+        String script = DocsExamplesIT.example(doc, "ethereum-curl");
+        assertThat(script).startsWith("S=workspace/sandbox\n");
+        Process p = new ProcessBuilder("bash", "-euo", "pipefail", "-c",
+                script.replaceFirst("S=workspace/sandbox", "S=" + tmp.resolve("sandbox"))).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x");
+    }
+
+    /** The lines between "// example: NAME" and "// end example", without {@code indent} leading spaces. */
+    private static String marked(Path file, int indent) throws Exception {
+        List<String> out = new ArrayList<>();
+        boolean on = false;
+        for (String line : Files.readAllLines(file)) {
+            if (line.trim().startsWith("// example: ")) {
+                on = true;
+            } else if (on && line.trim().equals("// end example")) {
+                break;
+            } else if (on) {
+                out.add(line.startsWith(" ".repeat(indent)) ? line.substring(indent) : line);
+            }
+        }
+        return String.join("\n", out);
+    }
+
     /** An EIP-155 transfer to a fixed address; {@code highS} makes the signature break EIP-2. */
     static byte[] legacy(byte[] key, long chainId, long nonce, long gas, BigInteger value, byte[] data, boolean highS) {
         byte[] to = Hex.decode("00000000000000000000000000000000000c0ffe");
