@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over HTTPS with the users' client certificates, an Ethereum transaction's Consort receipt
  * verified offline by the CLI, and bad input that must leave the chain and the node unharmed.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class EthereumToolsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -211,6 +212,35 @@ class EthereumToolsIT {
             }
         }
         return String.join("\n", out);
+    }
+
+    /** Last: the chain survives a restart from the ledger, and block production goes on from it. */
+    @Test
+    @org.junit.jupiter.api.Order(100)
+    void theChainSurvivesARestart() throws Exception {
+        String address = network.at("/users/0/ethereumAddress").asText();
+        byte[] key = Hex.decode(network.at("/users/0/ethereumPrivateKey").asText());
+        long chainId = Long.decode(call("eth_chainId", "[]").get("result").asText());
+        long nonce = Long.decode(call("eth_getTransactionCount", "[\"" + address + "\",\"pending\"]").get("result").asText());
+        String tx = send(legacy(key, chainId, nonce, 21_000, BigInteger.ONE, new byte[0], false));
+        JsonNode receipt = call("eth_getTransactionReceipt", "[\"" + tx + "\"]").get("result");
+        long head = Long.decode(call("eth_blockNumber", "[]").get("result").asText());
+        String balance = call("eth_getBalance", "[\"" + address + "\",\"latest\"]").get("result").asText();
+        assertThat(sandbox.stop(Duration.ofSeconds(60))).isZero();
+
+        Path dir = tmp.resolve("sandbox");
+        sandbox = ConsortProcess.start("sandbox", "--dir", dir.toString());
+        sandbox.awaitOutput("Try: curl", Duration.ofSeconds(180));
+        network = JSON.readTree(dir.resolve("network.json").toFile());
+        user0 = client(0);
+        assertThat(Long.decode(call("eth_blockNumber", "[]").get("result").asText())).isEqualTo(head);
+        assertThat(call("eth_getBalance", "[\"" + address + "\",\"latest\"]").get("result").asText()).isEqualTo(balance);
+        assertThat(call("eth_getTransactionReceipt", "[\"" + tx + "\"]").get("result")).isEqualTo(receipt);
+        assertThat(send(legacy(key, chainId, nonce + 1, 21_000, BigInteger.ONE, new byte[0], false))).startsWith("0x");
+        assertThat(Long.decode(call("eth_blockNumber", "[]").get("result").asText())).isEqualTo(head + 1);
+        JsonNode block = call("eth_getBlockByNumber", "[\"latest\",false]").get("result");
+        JsonNode parent = call("eth_getBlockByNumber", "[\"" + "0x" + Long.toHexString(head) + "\",false]").get("result");
+        assertThat(block.get("parentHash")).isEqualTo(parent.get("hash"));
     }
 
     /** An EIP-155 transfer to a fixed address; {@code highS} makes the signature break EIP-2. */
