@@ -216,7 +216,51 @@ class EthereumToolsIT {
 
     /** Last: the chain survives a restart from the ledger, and block production goes on from it. */
     @Test
-    @org.junit.jupiter.api.Order(100)
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1)
+    void governanceChangesTheNetworkSettingsAndTheBindings() throws Exception {
+        String fresh = "0x" + "12".repeat(20);
+        String callFromFresh = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[{\"from\":\"" + fresh
+                + "\",\"to\":\"0x00000000000000000000000000000000000c0ffe\",\"data\":\"0x\"},\"latest\"]}";
+        ConsortClient user1 = client(1);
+        assertThat(user1.postJson("/app/ethereum", callFromFresh).json().at("/error/message").asText()).startsWith("unauthorized");
+        accept(List.of(
+                java.util.Map.of("name", "set_ethereum_network", "args", java.util.Map.of("gasPriceWei", "1000000000")),
+                java.util.Map.of("name", "set_user_ethereum_addresses", "args", java.util.Map.of(
+                        "user_id", network.at("/users/1/id").asText(),
+                        "addresses", List.of(network.at("/users/1/ethereumAddress").asText(), fresh)))));
+        assertThat(call("eth_gasPrice", "[]").get("result").asText()).isEqualTo("0x3b9aca00");
+        assertThat(user1.postJson("/app/ethereum", callFromFresh).json().get("result").asText()).isEqualTo("0x");
+        String address = network.at("/users/0/ethereumAddress").asText();
+        byte[] key = Hex.decode(network.at("/users/0/ethereumPrivateKey").asText());
+        long nonce = Long.decode(call("eth_getTransactionCount", "[\"" + address + "\",\"pending\"]").get("result").asText());
+        assertThat(send(legacy(key, 1337, nonce, 21_000, BigInteger.ONE, new byte[0], false)))
+                .startsWith("error -32000: max fee per gas less than block base fee");
+        accept(List.of(java.util.Map.of("name", "set_ethereum_network", "args", java.util.Map.of("gasPriceWei", "0"))));
+        assertThat(call("eth_gasPrice", "[]").get("result").asText()).isEqualTo("0x0");
+        assertThat(send(legacy(key, 1337, nonce, 21_000, BigInteger.ONE, new byte[0], false))).startsWith("0x");
+    }
+
+    /** Proposes {@code actions} as member 0 and has members 0 and 1 accept, with the CLI. */
+    private static void accept(List<?> actions) throws Exception {
+        Path file = Files.createTempFile(tmp, "proposal", ".json");
+        Files.writeString(file, JSON.writeValueAsString(java.util.Map.of("actions", actions)));
+        String networkFile = tmp.resolve("sandbox/network.json").toString();
+        ConsortProcess.Result created = ConsortProcess.run(Duration.ofSeconds(60), "gov", "propose", file.toString(),
+                "--network", networkFile, "--member", "0", "--json");
+        assertThat(created.exitCode()).as(created.output()).isZero();
+        String id = JSON.readTree(created.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow())
+                .get("proposalId").asText();
+        for (String member : List.of("0", "1")) {
+            ConsortProcess.Result v = ConsortProcess.run(Duration.ofSeconds(60), "gov", "vote", id, "--accept",
+                    "--network", networkFile, "--member", member);
+            assertThat(v.exitCode()).as(v.output()).isZero();
+        }
+        assertThat(ConsortProcess.run(Duration.ofSeconds(60), "gov", "show", id, "--network", networkFile, "--json")
+                .output()).contains("Accepted");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
     void theChainSurvivesARestart() throws Exception {
         String address = network.at("/users/0/ethereumAddress").asText();
         byte[] key = Hex.decode(network.at("/users/0/ethereumPrivateKey").asText());
