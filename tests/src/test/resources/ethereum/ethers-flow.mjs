@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
+import { WebSocket } from 'ws';
 
 const [networkFile, artifactsFile] = process.argv.slice(2);
 const network = JSON.parse(fs.readFileSync(networkFile, 'utf8'));
@@ -25,6 +26,32 @@ function connect(user) {
   return { provider, wallet: new ethers.Wallet(user.ethereumPrivateKey, provider) };
 }
 // end example
+
+const wsUrl = url.replace(/^https:/, 'wss:');
+
+/** A raw JSON-RPC WebSocket of one user (client certificate), keeping its notifications. */
+async function socket(user) {
+  const ws = new WebSocket(wsUrl, { ca, cert: fs.readFileSync(user.cert), key: fs.readFileSync(user.key) });
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  const pending = new Map();
+  const notifications = [];
+  let id = 0;
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString());
+    if (m.method === 'eth_subscription') {
+      notifications.push(m.params);
+    } else if (pending.has(m.id)) {
+      pending.get(m.id)(m);
+      pending.delete(m.id);
+    }
+  });
+  const call = (method, params) => new Promise((resolve, reject) => {
+    const n = ++id;
+    pending.set(n, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }));
+  });
+  return { ws, call, notifications };
+}
 
 async function rejects(promise, check) {
   try {
@@ -139,12 +166,46 @@ await rejects(bob.provider.getBalance(A), (e) => assert.match(JSON.stringify(e.e
 // ...but his own reverted transaction, yes.
 assert.equal((await bob.provider.getTransactionReceipt(failing.hash)).status, 0);
 
+// Subscriptions over WebSocket (wss:// on the same path): each user is told only what it may see.
+const aliceSocket = await socket(network.users[0]);
+const bobSocket = await socket(network.users[1]);
+const aliceLogs = await aliceSocket.call('eth_subscribe', ['logs', { address: out.registry }]);
+const aliceHeads = await aliceSocket.call('eth_subscribe', ['newHeads']);
+const bobLogs = await bobSocket.call('eth_subscribe', ['logs', { address: out.registry }]);
+await (await registry.note(21n, 'for readers')).wait();
+await (await registry.connect(bob.wallet).note(22n, 'by bob')).wait();
+await within(10000, 'notifications', async () => aliceSocket.notifications.filter((n) => n.subscription === aliceLogs).length >= 2
+  && bobSocket.notifications.length >= 1
+  && aliceSocket.notifications.filter((n) => n.subscription === aliceHeads).length >= 2);
+const bobSaw = bobSocket.notifications.map((n) => BigInt(n.result.topics[2]));
+assert.deepEqual(bobSaw, [22n]);
+assert.deepEqual(aliceSocket.notifications.filter((n) => n.subscription === aliceLogs).map((n) => BigInt(n.result.topics[2])),
+  [21n, 22n]);
+assert.equal(await aliceSocket.call('eth_unsubscribe', [aliceHeads]), true);
+assert.equal(await bobSocket.call('eth_chainId', []), '0x539');
+aliceSocket.ws.close();
+bobSocket.ws.close();
+// ethers' own WebSocketProvider, with the client certificate.
+const wsProvider = new ethers.WebSocketProvider(() => new WebSocket(wsUrl, {
+  ca, cert: fs.readFileSync(network.users[0].cert), key: fs.readFileSync(network.users[0].key),
+}));
+assert.equal(await wsProvider.getBlockNumber(), await alice.provider.getBlockNumber());
+await wsProvider.destroy();
+// Without a client certificate the upgrade is refused.
+const anonymous = new WebSocket(wsUrl, { ca });
+const refusal = await new Promise((resolve) => {
+  anonymous.once('unexpected-response', (req, res) => resolve(res.statusCode));
+  anonymous.once('open', () => resolve('opened'));
+  anonymous.once('error', (e) => resolve('error ' + e.message));
+});
+assert.equal(refusal, 401);
+
 // Once he holds tokens and is granted, the contracts let him read.
 await (await token.transfer(B, 5n)).wait();
 await (await registry.grant(B)).wait();
 assert.notEqual(await bob.provider.getTransactionReceipt(transfer.hash), null);
 assert.equal((await token.connect(bob.provider).queryFilter('Transfer', 0)).length, 3);
-assert.equal((await registry.connect(bob.provider).queryFilter('Noted', 0)).length, 2);
+assert.equal((await registry.connect(bob.provider).queryFilter('Noted', 0)).length, 4);
 assert.equal(await registry.connect(bob.wallet).secret(), 42n);
 assert.equal(await token.balanceOf(B), 5n);
 

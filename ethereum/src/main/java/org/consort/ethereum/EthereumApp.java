@@ -8,6 +8,7 @@ import org.consort.ethereum.rpc.CallContext;
 import org.consort.ethereum.rpc.EthRpc;
 import org.consort.ethereum.rpc.Filters;
 import org.consort.ethereum.rpc.JsonRpcHandler;
+import org.consort.ethereum.rpc.Subscriptions;
 import org.consort.kv.Store;
 import org.consort.kv.WriteTx;
 
@@ -27,6 +28,7 @@ public final class EthereumApp implements AutoCloseable {
     private final Filters filters;
     private final EthRpc rpc;
     private final JsonRpcHandler handler;
+    private final Subscriptions subscriptions;
 
     public EthereumApp(Store store, WriteSubmitter writer, EthereumConfig config, InstantSource clock,
             RandomGenerator random) {
@@ -37,6 +39,8 @@ public final class EthereumApp implements AutoCloseable {
         this.filters = new Filters(limits, clock, random);
         this.rpc = new EthRpc(store, sequencer, filters, limits);
         this.handler = new JsonRpcHandler(rpc, limits, this::context);
+        this.subscriptions = new Subscriptions(store, limits, random);
+        sequencer.onBlock(subscriptions::wake);
     }
 
     /** Writes the Ethereum genesis (settings, bindings, allocations, block 0) into a new service's genesis transaction. */
@@ -54,7 +58,36 @@ public final class EthereumApp implements AutoCloseable {
             writer.write(tx -> new org.consort.ethereum.chain.ChainReader(tx).headNumber() < 0
                     ? genesis(tx, timestampSeconds) : null);
         }
+        subscriptions.start();
         sequencer.start();
+    }
+
+    /** A JSON-RPC session over a WebSocket: calls as over HTTP, plus {@code eth_subscribe}. */
+    public final class RpcSession implements AutoCloseable {
+        private final Subscriptions.Session session;
+
+        private RpcSession(Subscriptions.Session session) {
+            this.session = session;
+        }
+
+        /** The answer to one message (empty when there is nothing to answer). */
+        public byte[] onMessage(byte[] message) {
+            return handler.handle(session, message);
+        }
+
+        @Override
+        public void close() {
+            session.close();
+        }
+    }
+
+    /**
+     * Opens a session of {@code userId} whose notifications go to {@code sink}.
+     *
+     * @throws org.consort.ethereum.rpc.RpcError -32005 when {@link EthereumLimits#sessionsMax()} are open
+     */
+    public RpcSession openSession(String userId, Subscriptions.Sink sink) {
+        return new RpcSession(subscriptions.open(userId, sink));
     }
 
     /** Answers a JSON-RPC request body of the authenticated user {@code userId}. */
@@ -89,5 +122,6 @@ public final class EthereumApp implements AutoCloseable {
     @Override
     public void close() {
         sequencer.close();
+        subscriptions.close();
     }
 }

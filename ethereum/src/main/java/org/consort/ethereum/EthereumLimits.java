@@ -28,16 +28,21 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param filterAddressesMax     addresses in one log filter; also OR-values per topic position
  * @param feeHistoryBlocksMax    blocks one {@code eth_feeHistory} may cover
  * @param blockHashesOnPollMax   block hashes one poll of a block filter returns
+ * @param sessionsMax            open WebSocket sessions on this node, all users together
+ * @param subscriptionsPerSessionMax {@code eth_subscribe} subscriptions of one session
+ * @param sessionBacklogMessagesMax notifications sent to a session and not yet written to its socket;
+ *                               a session further behind is closed (1008) rather than buffered without end
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record EthereumLimits(int queueTransactionsMax, int blockTransactionsMax, long parkedNonceWaitMs,
         long submitWaitMs, int rawTransactionBytesMax, int requestBodyBytesMax, int batchRequestsMax, long callGasMax,
         long canReadGasMax, long logsBlockRangeMax, int logsResultsMax, int filtersMax, int filtersPerUserMax,
-        long filterIdleMs, int filterAddressesMax, int feeHistoryBlocksMax, int blockHashesOnPollMax) {
+        long filterIdleMs, int filterAddressesMax, int feeHistoryBlocksMax, int blockHashesOnPollMax, int sessionsMax,
+        int subscriptionsPerSessionMax, int sessionBacklogMessagesMax) {
 
     public static EthereumLimits defaults() {
         return new EthereumLimits(10_000, 1_000, 1_000, 10_000, 128 << 10, 1 << 20, 100, 50_000_000L, 1_000_000L,
-                10_000, 10_000, 1_000, 100, 300_000, 100, 1_024, 1_000);
+                10_000, 10_000, 1_000, 100, 300_000, 100, 1_024, 1_000, 1_000, 100, 10_000);
     }
 
     public EthereumLimits {
@@ -60,6 +65,9 @@ public record EthereumLimits(int queueTransactionsMax, int blockTransactionsMax,
         require(filterAddressesMax >= 1, "filterAddressesMax must be positive");
         require(feeHistoryBlocksMax >= 1, "feeHistoryBlocksMax must be positive");
         require(blockHashesOnPollMax >= 1, "blockHashesOnPollMax must be positive");
+        require(sessionsMax >= 1, "sessionsMax must be positive");
+        require(subscriptionsPerSessionMax >= 1, "subscriptionsPerSessionMax must be positive");
+        require(sessionBacklogMessagesMax >= 16, "sessionBacklogMessagesMax must be at least 16");
     }
 
     private static void require(boolean ok, String message) {

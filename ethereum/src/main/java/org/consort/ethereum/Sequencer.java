@@ -86,6 +86,7 @@ public final class Sequencer implements AutoCloseable {
     private final AtomicLong blocks = new AtomicLong();
     private final AtomicLong included = new AtomicLong();
     private volatile boolean running = true;
+    private volatile Runnable onBlock = () -> { };
 
     public Sequencer(WriteSubmitter writer, InstantSource clock, EthereumLimits limits) {
         this.writer = writer;
@@ -143,6 +144,11 @@ public final class Sequencer implements AutoCloseable {
             long[] e = inFlight.get(sender);
             return e == null ? OptionalLong.empty() : OptionalLong.of(e[1]);
         }
+    }
+
+    /** Called on the sequencer thread after each block is written; must return at once. */
+    public void onBlock(Runnable listener) {
+        this.onBlock = listener;
     }
 
     public long blocksWritten() {
@@ -205,6 +211,7 @@ public final class Sequencer implements AutoCloseable {
         BlockBuilder.Built built = written.result();
         if (built.block().isPresent()) {
             blocks.incrementAndGet();
+            onBlock.run();
         }
         long nowMs = clock.millis();
         List<Pending> keep = new ArrayList<>();

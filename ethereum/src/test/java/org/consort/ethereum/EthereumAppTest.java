@@ -217,7 +217,8 @@ class EthereumAppTest {
         TestChain strict = new TestChain(new EthereumLimits(d.queueTransactionsMax(), d.blockTransactionsMax(), 0,
                 d.submitWaitMs(), d.rawTransactionBytesMax(), d.requestBodyBytesMax(), d.batchRequestsMax(), d.callGasMax(),
                 d.canReadGasMax(), d.logsBlockRangeMax(), d.logsResultsMax(), d.filtersMax(), d.filtersPerUserMax(),
-                d.filterIdleMs(), d.filterAddressesMax(), d.feeHistoryBlocksMax(), d.blockHashesOnPollMax()), "0");
+                d.filterIdleMs(), d.filterAddressesMax(), d.feeHistoryBlocksMax(), d.blockHashesOnPollMax(), d.sessionsMax(),
+                d.subscriptionsPerSessionMax(), d.sessionBacklogMessagesMax()), "0");
         try {
             badTransactions(strict);
         } finally {
@@ -281,6 +282,74 @@ class EthereumAppTest {
         assertThat(chain.raw(A, (tooMany + "]").getBytes()).at("/error/code").asInt()).isEqualTo(-32600);
         assertThat(chain.raw(A, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]".getBytes())
                 .at("/error/code").asInt()).isEqualTo(-32700);
+    }
+
+    /** A WebSocket session's sink that keeps what it is sent. */
+    private static final class Collect implements org.consort.ethereum.rpc.Subscriptions.Sink {
+        final java.util.concurrent.CopyOnWriteArrayList<JsonNode> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void send(String text) {
+            messages.add(JsonSupport.parse(text));
+        }
+
+        @Override
+        public void close(String reason) {
+        }
+
+        List<JsonNode> await(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (messages.size() < n && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            return List.copyOf(messages);
+        }
+    }
+
+    private static String subscribe(EthereumApp.RpcSession s, String params) {
+        JsonNode r = JsonSupport.parse(new String(s.onMessage(("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_subscribe\","
+                + "\"params\":" + params + "}").getBytes()), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(r.has("result")).as(r.toString()).isTrue();
+        return r.get("result").asText();
+    }
+
+    @Test
+    void subscriptionsNotifyNewHeadsAndVisibleLogsInOrder() throws Exception {
+        String guarded = deploy(A, alice, TestContracts.notes(chain.bob.address));
+        Collect aliceSink = new Collect();
+        Collect carolSink = new Collect();
+        EthereumApp.RpcSession aliceSession = chain.app.openSession(A, aliceSink);
+        EthereumApp.RpcSession carolSession = chain.app.openSession(C, carolSink);
+        String heads = subscribe(aliceSession, "[\"newHeads\"]");
+        String logs = subscribe(aliceSession, "[\"logs\",{\"address\":\"" + guarded + "\"}]");
+        String carolLogs = subscribe(carolSession, "[\"logs\",{}]");
+        assertThat(chain.rpc(A, "eth_subscribe", "newHeads").at("/error/code").asInt()).isEqualTo(-32004);
+        byte[] store = TestContracts.call("store(uint256)", new byte[] {4});
+        chain.send(A, alice.eip1559(chain.chainId, chain.nonce(A, alice), BigInteger.ZERO, BigInteger.ZERO, 100_000,
+                Address.fromHex(guarded), BigInteger.ZERO, store));
+        // Carol's own transaction, to a contract without canRead: her only event.
+        String open = deploy(A, alice, TestContracts.notes(null));
+        chain.send(C, chain.carol.legacy(chain.chainId, 0, BigInteger.ZERO, 100_000, Address.fromHex(open), BigInteger.ZERO,
+                store));
+        List<JsonNode> mine = aliceSink.await(4);
+        List<JsonNode> carol = carolSink.await(1); // blocks are notified in order: the guarded one came first
+        // Alice: three heads (guarded store, deployment, Carol's call) and one log; Carol: only her own event.
+        assertThat(carol).hasSize(1);
+        assertThat(mine.stream().filter(m -> m.at("/params/subscription").asText().equals(heads)).count()).isEqualTo(3);
+        assertThat(mine.stream().filter(m -> m.at("/params/subscription").asText().equals(logs)).count()).isEqualTo(1);
+        assertThat(carol).allSatisfy(m -> {
+            assertThat(m.at("/params/subscription").asText()).isEqualTo(carolLogs);
+            assertThat(m.at("/params/result/address").asText()).isEqualTo(open);
+        });
+        JsonNode firstHead = mine.stream().filter(m -> m.at("/params/subscription").asText().equals(heads)).findFirst()
+                .orElseThrow();
+        assertThat(firstHead.get("method").asText()).isEqualTo("eth_subscription");
+        assertThat(firstHead.at("/params/result/number").asText()).isEqualTo("0x2");
+        assertThat(JsonSupport.parse(new String(aliceSession.onMessage(("{\"jsonrpc\":\"2.0\",\"id\":2,"
+                + "\"method\":\"eth_unsubscribe\",\"params\":[\"" + heads + "\"]}").getBytes()),
+                java.nio.charset.StandardCharsets.UTF_8)).get("result").asBoolean()).isTrue();
+        aliceSession.close();
+        carolSession.close();
     }
 
     @Test

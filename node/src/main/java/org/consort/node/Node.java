@@ -44,6 +44,7 @@ import org.consort.governance.GovernanceService;
 import org.consort.governance.MemberStatus;
 import org.consort.ethereum.EthereumApp;
 import org.consort.node.apps.EthereumEndpoints;
+import org.consort.node.apps.EthereumWebSocket;
 import org.consort.node.apps.LoggingApp;
 import org.consort.node.gov.GovEndpoints;
 import org.consort.node.auth.StoreAuthenticator;
@@ -255,9 +256,11 @@ public final class Node implements AutoCloseable {
         new EthereumEndpoints(ethereum, this::receipt, views).register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
-        ApiHandler handler = new ApiHandler(registry, new StoreAuthenticator(store), engine, config.limits(), metrics);
+        StoreAuthenticator authenticator = new StoreAuthenticator(store);
+        ApiHandler handler = new ApiHandler(registry, authenticator, engine, config.limits(), metrics);
         server = HttpServer.start(config.host(), config.port(), identity.privateKey(),
-                new X509Certificate[] {identity.certificate(), serviceCert}, handler, config.limits());
+                new X509Certificate[] {identity.certificate(), serviceCert},
+                s -> EthereumWebSocket.wrap(s, handler, ethereum, authenticator), config.limits());
         state = "PartOfNetwork";
         String url = "https://" + config.host() + ":" + server.port();
         ObjectNode startup = Json.object();

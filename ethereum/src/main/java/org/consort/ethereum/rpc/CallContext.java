@@ -24,6 +24,18 @@ public final class CallContext {
     private final long canReadGasMax;
     private Visibility visibility;
     private KvWorldState world;
+    private Subscriptions.Session session;
+
+    /** The context of a call made over a WebSocket session (which may subscribe). */
+    public CallContext withSession(Subscriptions.Session session) {
+        this.session = session;
+        return this;
+    }
+
+    /** The WebSocket session the call came over, or null for HTTP. */
+    public Subscriptions.Session session() {
+        return session;
+    }
 
     public CallContext(String userId, ReadTx latest, long canReadGasMax) {
         this.userId = userId;

@@ -136,9 +136,12 @@ public final class EthRpc {
         methods.put("eth_getFilterChanges", this::getFilterChanges);
         methods.put("eth_getFilterLogs", this::getFilterLogs);
         methods.put("eth_uninstallFilter", (c, p) -> BooleanNode.valueOf(filters.uninstall(c.userId(), str(p, 0, "filter id"))));
-        methods.put("eth_subscribe", (c, p) -> {
-            throw new RpcError(RpcError.METHOD_NOT_SUPPORTED, "subscriptions need a WebSocket connection, which this "
-                    + "node does not offer yet; use filters (eth_newFilter, eth_getFilterChanges)");
+        methods.put("eth_subscribe", this::subscribe);
+        methods.put("eth_unsubscribe", (c, p) -> {
+            if (c.session() == null) {
+                throw new RpcError(RpcError.METHOD_NOT_SUPPORTED, "subscriptions need a WebSocket connection");
+            }
+            return BooleanNode.valueOf(c.session().unsubscribe(str(p, 0, "subscription id")));
         });
     }
 
@@ -807,6 +810,28 @@ public final class EthRpc {
         long from = l.fromBlock() == null ? head : l.fromBlock();
         long to = l.toBlock() == null ? head : l.toBlock();
         return logsJson(logs(c, from, to, l.criteria()));
+    }
+
+    private JsonNode subscribe(CallContext c, ArrayNode p) {
+        if (c.session() == null) {
+            throw new RpcError(RpcError.METHOD_NOT_SUPPORTED, "subscriptions need a WebSocket connection (wss:// on the "
+                    + "same path); over HTTP use filters (eth_newFilter, eth_getFilterChanges)");
+        }
+        String kind = str(p, 0, "subscription kind");
+        return switch (kind) {
+            case "newHeads" -> text(c.session().subscribe(new Subscriptions.NewHeads()));
+            case "logs" -> {
+                JsonNode f = param(p, 1);
+                if (f != null && !f.isNull() && !f.isObject()) {
+                    throw RpcError.invalidParams("the logs filter must be an object");
+                }
+                LogCriteria criteria = f == null || f.isNull() ? new LogCriteria(java.util.Set.of(), List.of())
+                        : LogCriteria.parse(f, limits.filterAddressesMax());
+                yield text(c.session().subscribe(new Subscriptions.Logs(criteria)));
+            }
+            default -> throw RpcError.invalidParams("unsupported subscription '" + Hex.abbreviate(kind)
+                    + "': newHeads and logs are available");
+        };
     }
 
     // ---- for the node ----------------------------------------------------------------------

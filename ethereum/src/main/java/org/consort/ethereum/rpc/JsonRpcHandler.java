@@ -27,6 +27,18 @@ public final class JsonRpcHandler {
         CallContext open(String userId);
     }
 
+    private static final ThreadLocal<Subscriptions.Session> SESSION = new ThreadLocal<>();
+
+    /** Answers a message that came over a WebSocket session (so it may subscribe). */
+    public byte[] handle(Subscriptions.Session session, byte[] body) {
+        SESSION.set(session);
+        try {
+            return handle(session.userId(), body);
+        } finally {
+            SESSION.remove();
+        }
+    }
+
     private final EthRpc rpc;
     private final EthereumLimits limits;
     private final Contexts contexts;
@@ -106,7 +118,7 @@ public final class JsonRpcHandler {
             }
             EthRpc.Method m = rpc.method(name).orElseThrow(() -> new RpcError(RpcError.METHOD_NOT_FOUND,
                     "the method " + abbreviate(name) + " does not exist/is not available"));
-            JsonNode result = m.call(contexts.open(userId), p);
+            JsonNode result = m.call(contexts.open(userId).withSession(SESSION.get()), p);
             ObjectNode o = JsonSupport.MAPPER.createObjectNode();
             o.put("jsonrpc", "2.0");
             o.set("id", id);
