@@ -270,6 +270,9 @@ class EthereumToolsIT {
         JsonNode receipt = call("eth_getTransactionReceipt", "[\"" + tx + "\"]").get("result");
         long head = Long.decode(call("eth_blockNumber", "[]").get("result").asText());
         String balance = call("eth_getBalance", "[\"" + address + "\",\"latest\"]").get("result").asText();
+        String previous = "[\"" + address + "\",\"0x" + Long.toHexString(head - 1) + "\"]";
+        String balanceBefore = call("eth_getBalance", previous).get("result").asText();
+        assertThat(balanceBefore).isNotEqualTo(balance);
         assertThat(sandbox.stop(Duration.ofSeconds(60))).isZero();
 
         Path dir = tmp.resolve("sandbox");
@@ -280,6 +283,7 @@ class EthereumToolsIT {
         assertThat(Long.decode(call("eth_blockNumber", "[]").get("result").asText())).isEqualTo(head);
         assertThat(call("eth_getBalance", "[\"" + address + "\",\"latest\"]").get("result").asText()).isEqualTo(balance);
         assertThat(call("eth_getTransactionReceipt", "[\"" + tx + "\"]").get("result")).isEqualTo(receipt);
+        assertThat(call("eth_getBalance", previous).get("result").asText()).isEqualTo(balanceBefore); // history too
         assertThat(send(legacy(key, chainId, nonce + 1, 21_000, BigInteger.ONE, new byte[0], false))).startsWith("0x");
         assertThat(Long.decode(call("eth_blockNumber", "[]").get("result").asText())).isEqualTo(head + 1);
         JsonNode block = call("eth_getBlockByNumber", "[\"latest\",false]").get("result");

@@ -451,7 +451,8 @@ public final class EthRpc {
 
     private JsonNode call(CallContext c, ArrayNode p) {
         if (param(p, 2) != null && !param(p, 2).isNull()) {
-            throw RpcError.invalidParams("state overrides are not supported");
+            throw RpcError.invalidParams("state overrides are not supported: rewriting a contract's code or storage "
+                    + "in a call would let a caller get around the contract's own access rules");
         }
         StateRef s = state(c, param(p, 1));
         CallExecutor.Call call = parseCall(c, param(p, 0), defaultCallGas(s));
