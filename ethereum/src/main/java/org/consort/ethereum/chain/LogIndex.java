@@ -1,6 +1,5 @@
 package org.consort.ethereum.chain;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import org.consort.ethereum.EthereumMaps;
@@ -166,15 +165,5 @@ public final class LogIndex {
             }
             return null;
         }
-    }
-
-    /** Convenience for tests: every pointer of {@code address} in the range. */
-    public static List<LogPointer> all(ReadTx tx, Address address, long fromBlock, long toBlock) {
-        Union u = new Union(List.of(byAddress(tx, address, fromBlock, toBlock)));
-        List<LogPointer> out = new ArrayList<>();
-        for (LogPointer p = u.next(); p != null; p = u.next()) {
-            out.add(p);
-        }
-        return out;
     }
 }

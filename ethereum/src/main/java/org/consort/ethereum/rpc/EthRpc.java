@@ -22,7 +22,6 @@ import org.consort.ethereum.EthereumLimits;
 import org.consort.ethereum.JsonSupport;
 import org.consort.ethereum.Sequencer;
 import org.consort.ethereum.chain.Candidate;
-import org.consort.ethereum.chain.ChainReader;
 import org.consort.ethereum.chain.IndexedLog;
 import org.consort.ethereum.chain.StoredBlock;
 import org.consort.ethereum.chain.StoredTransaction;
@@ -847,9 +846,5 @@ public final class EthRpc {
             return OptionalLong.empty();
         }
         return c.chain().versionOf(t.get().blockNumber());
-    }
-
-    static ChainReader chain(CallContext c) {
-        return c.chain();
     }
 }

@@ -2,7 +2,6 @@ package org.consort.ethereum.rpc;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import org.consort.ethereum.JsonSupport;
@@ -77,17 +76,26 @@ public final class Views {
         return o;
     }
 
-    /** The decoded signed transaction of a stored one (its signature was checked when it was sent). */
-    static SignedTransaction decode(StoredTransaction t, org.consort.evm.fork.Fork fork) {
-        try {
-            return RawTransactions.decode(t.raw(), fork, t.chainId());
-        } catch (TransactionRejectedException e) {
-            throw new IllegalStateException("stored transaction " + Hex.data(t.hash()) + " no longer decodes: " + e.getMessage(), e);
+    /**
+     * The decoded signed transaction of a stored one (valid when it was included, under its
+     * block's fork: the newest fork that accepts it is tried first).
+     */
+    static SignedTransaction decode(StoredTransaction t) {
+        org.consort.evm.fork.Fork[] forks = org.consort.evm.fork.Fork.values();
+        TransactionRejectedException last = null;
+        for (int i = forks.length - 1; i >= 0; i--) {
+            try {
+                return RawTransactions.decode(t.raw(), forks[i], t.chainId());
+            } catch (TransactionRejectedException e) {
+                last = e;
+            }
         }
+        throw new IllegalStateException("stored transaction " + Hex.data(t.hash()) + " no longer decodes: "
+                + last.getMessage(), last);
     }
 
     public static ObjectNode transaction(StoredTransaction t) {
-        SignedTransaction s = decode(t, org.consort.evm.fork.Fork.CANCUN);
+        SignedTransaction s = decode(t);
         Transaction tx = s.transaction();
         ObjectNode o = object();
         o.put("blockHash", Hex.data(t.blockHash()));
@@ -183,9 +191,5 @@ public final class Views {
         o.put("logIndex", Hex.quantity(l.logIndex()));
         o.put("removed", false);
         return o;
-    }
-
-    static String quantity(BigInteger v) {
-        return Hex.quantity(v);
     }
 }
