@@ -22,6 +22,7 @@ import org.consort.kv.WriteTx;
  * {@link #start}, serve, {@link #close}. Thread-safe after start.
  */
 public final class EthereumApp implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EthereumApp.class);
     private final Store store;
     private final EthereumConfig config;
     private final Sequencer sequencer;
@@ -53,13 +54,23 @@ public final class EthereumApp implements AutoCloseable {
      * Ethereum genesis yet: it is written now, through the node's write path, from the
      * configuration.
      */
-    public void start(long timestampSeconds, WriteSubmitter writer) throws WriteSubmitter.Refused {
+    public void start(long timestampSeconds, WriteSubmitter writer) {
         if (new org.consort.ethereum.chain.ChainReader(store.readTx()).headNumber() < 0) {
-            writer.write(tx -> new org.consort.ethereum.chain.ChainReader(tx).headNumber() < 0
-                    ? genesis(tx, timestampSeconds) : null);
+            try {
+                writer.write(tx -> new org.consort.ethereum.chain.ChainReader(tx).headNumber() < 0
+                        ? genesis(tx, timestampSeconds) : null);
+            } catch (WriteSubmitter.Refused e) {
+                // Not the primary (or not now): the primary writes it, and it arrives by replication.
+                LOG.info("the Ethereum genesis is not written by this node: {}", e.getMessage());
+            }
         }
         subscriptions.start();
         sequencer.start();
+    }
+
+    /** Whether a request body holds a call that only the primary can serve ({@code eth_sendRawTransaction}). */
+    public boolean needsPrimary(byte[] body) {
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8).contains("eth_sendRawTransaction");
     }
 
     /** A JSON-RPC session over a WebSocket: calls as over HTTP, plus {@code eth_subscribe}. */

@@ -49,11 +49,7 @@ final class TestChain implements AutoCloseable {
                 limits);
         chainId = config.chainId();
         app = new EthereumApp(store, this::write, config, clock, new java.util.SplittableRandom(42));
-        try {
-            app.start(clock.instant().getEpochSecond(), this::write); // writes genesis: the store is empty
-        } catch (WriteSubmitter.Refused e) {
-            throw new IllegalStateException(e);
-        }
+        app.start(clock.instant().getEpochSecond(), this::write); // writes genesis: the store is empty
     }
 
     <T> WriteSubmitter.Written<T> write(Function<WriteTx, T> body) throws WriteSubmitter.Refused {

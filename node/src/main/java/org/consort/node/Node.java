@@ -253,7 +253,7 @@ public final class Node implements AutoCloseable {
         EndpointRegistry registry = new EndpointRegistry();
         new LoggingApp(config.limits(), this::historicalRead).register(registry);
         new GovEndpoints(governance, clock, ledger::root).register(registry);
-        new EthereumEndpoints(ethereum, this::receipt, views).register(registry);
+        new EthereumEndpoints(ethereum, this::receipt, views, replicator::isPrimary).register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
         StoreAuthenticator authenticator = new StoreAuthenticator(store);

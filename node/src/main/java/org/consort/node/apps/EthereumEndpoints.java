@@ -1,6 +1,9 @@
 package org.consort.node.apps;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.consort.common.Hex;
 import org.consort.common.TxId;
@@ -31,24 +34,39 @@ public final class EthereumEndpoints {
     private final EthereumApp app;
     private final Receipts receipts;
     private final ViewHistory views;
+    private final BooleanSupplier isPrimary;
 
-    public EthereumEndpoints(EthereumApp app, Receipts receipts, ViewHistory views) {
+    public EthereumEndpoints(EthereumApp app, Receipts receipts, ViewHistory views, BooleanSupplier isPrimary) {
         this.app = app;
         this.receipts = receipts;
         this.views = views;
+        this.isPrimary = isPrimary;
     }
 
-    /** The node's write path as the Ethereum sequencer needs it. */
+    /**
+     * The node's write path as the Ethereum sequencer needs it: {@link TxEngine#writeInternal},
+     * keeping what the body's last run (the one that committed) returned.
+     */
     public static WriteSubmitter writeSubmitter(TxEngine engine) {
         return new WriteSubmitter() {
             @Override
             public <T> Written<T> write(Function<WriteTx, T> body) throws Refused {
+                List<T> last = new ArrayList<>(1);
+                long seqno;
                 try {
-                    TxEngine.Written<T> w = engine.writeInternal(body);
-                    return new Written<>(w.result(), w.seqno());
-                } catch (HttpError e) {
+                    seqno = engine.writeInternal(tx -> {
+                        last.clear();
+                        last.add(body.apply(tx));
+                    });
+                } catch (HttpError | IllegalStateException e) {
                     throw new Refused(e.getMessage());
+                } catch (RuntimeException e) {
+                    if (e.getClass().getSimpleName().equals("NotPrimaryException")) {
+                        throw new Refused(e.getMessage());
+                    }
+                    throw e;
                 }
+                return new Written<>(last.get(0), Math.max(seqno, 0));
             }
         };
     }
@@ -58,6 +76,11 @@ public final class EthereumEndpoints {
                 .summary("Ethereum JSON-RPC 2.0 (single call or batch); answers only what the calling user may see")
                 .jsonBody()
                 .noStore(ctx -> {
+                    if (!isPrimary.getAsBoolean() && app.needsPrimary(ctx.body())) {
+                        // Only the primary's sequencer makes blocks.
+                        throw new HttpError(503, "NotPrimary", "eth_sendRawTransaction is served by the primary; "
+                                + "this node is not the primary now", 1L);
+                    }
                     byte[] out = app.handle(ctx.caller().id(), ctx.body());
                     return out.length == 0 ? null : out;
                 });

@@ -43,41 +43,36 @@ public final class TxEngine implements ApiHandler.EndpointRunner {
         };
     }
 
-    /** What a programmatic write returned, and the seqno its commit got (0 when it wrote nothing). */
-    public record Written<T>(T result, long seqno) {
-    }
-
     /**
-     * A write that no HTTP request carries (the Ethereum sequencer's blocks): the same path as a
-     * READ_WRITE endpoint, on the primary, within the replicator's reservations, retried on
-     * conflict, handed to the replicator in version order. The body may run more than once.
-     *
-     * @throws HttpError 503 NotPrimary or Busy, 409 TransactionConflict, as for an endpoint
+     * Runs a write transaction of the node itself (the Ethereum sequencer's blocks, an upgrade's
+     * genesis) through the same path as a client's: reserved, retried on conflict, handed to the
+     * replicator. Returns its seqno, or -1 when the body wrote nothing. The body may run more than
+     * once. Throws HttpError 503 NotPrimary when this node is not the primary, IllegalStateException
+     * when the pipeline is full or conflicts persist.
      */
-    public <T> Written<T> writeInternal(java.util.function.Function<WriteTx, T> body) {
+    public long writeInternal(java.util.function.Consumer<WriteTx> body) {
         if (!replicator.isPrimary()) {
-            throw new HttpError(503, "NotPrimary", "this node cannot accept writes now; retry shortly", 1L);
+            throw new HttpError(503, "NotPrimary", "this node is not the primary", 1L);
         }
         if (!replicator.tryReserve()) {
-            throw new HttpError(503, "Busy", "too many transactions are waiting for the ledger; retry shortly", 1L);
+            throw new IllegalStateException("too many transactions are waiting for the ledger");
         }
         boolean reserved = true;
         try {
             for (int attempt = 1; attempt <= limits.writeAttemptsMax(); attempt++) {
                 WriteTx tx = store.writeTx();
-                T result = body.apply(tx);
+                body.accept(tx);
                 if (!tx.hasWrites()) {
-                    return new Written<>(result, 0);
+                    return -1;
                 }
                 long view = replicator.view();
-                CommitResult commit = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
-                if (commit instanceof CommitResult.Committed committed) {
-                    reserved = false; // consumed by append
-                    return new Written<>(result, committed.version());
+                CommitResult result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
+                if (result instanceof CommitResult.Committed committed) {
+                    reserved = false;
+                    return committed.version();
                 }
             }
-            throw new HttpError(409, "TransactionConflict", "the transaction conflicted with concurrent ones "
-                    + limits.writeAttemptsMax() + " times; retry");
+            throw new IllegalStateException("the transaction conflicted " + limits.writeAttemptsMax() + " times");
         } finally {
             if (reserved) {
                 replicator.release();
