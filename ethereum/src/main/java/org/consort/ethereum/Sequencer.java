@@ -151,6 +151,11 @@ public final class Sequencer implements AutoCloseable {
         this.onBlock = listener;
     }
 
+    /** Transactions submitted and not yet answered (queued, parked or in the block being built). */
+    public int waiting() {
+        return waiting.get();
+    }
+
     public long blocksWritten() {
         return blocks.get();
     }

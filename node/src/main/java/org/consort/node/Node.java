@@ -249,6 +249,9 @@ public final class Node implements AutoCloseable {
         metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's ledger", store::version);
         metrics.gauge("consort.ledger.committed.seqno", "Committed seqno", committed::get);
         metrics.gauge("consort.view", "Current view", () -> view);
+        metrics.gauge("consort.ethereum.blocks", "Ethereum blocks this node's sequencer wrote", ethereum.sequencer()::blocksWritten);
+        metrics.gauge("consort.ethereum.transactions.waiting", "Ethereum transactions waiting for a block",
+                ethereum.sequencer()::waiting);
 
         EndpointRegistry registry = new EndpointRegistry();
         new LoggingApp(config.limits(), this::historicalRead).register(registry);
