@@ -121,13 +121,13 @@ final class Web3jFlow {
             assertThat(alice.ethUninstallFilter(filter).send().isUninstalled()).isTrue();
 
             String secret = FunctionEncoder.encode(new Function("secret", List.of(), List.of(new TypeReference<Uint256>() { })));
+            String bobAddress = network.at("/users/1/ethereumAddress").asText();
             EthCall ok = alice.ethCall(Transaction.createEthCallTransaction(aliceKey.getAddress(), registry, secret),
                     DefaultBlockParameterName.LATEST).send();
             @SuppressWarnings({"unchecked", "rawtypes"})
             List<Type> value = FunctionReturnDecoder.decode(ok.getValue(), (List) List.of(new TypeReference<Uint256>() { }));
             assertThat(value.get(0).getValue()).isEqualTo(BigInteger.valueOf(42));
 
-            String bobAddress = network.at("/users/1/ethereumAddress").asText();
             EthCall denied = bob.ethCall(Transaction.createEthCallTransaction(bobAddress, registry, secret),
                     DefaultBlockParameterName.LATEST).send();
             assertThat(denied.hasError()).isTrue();
@@ -136,6 +136,31 @@ final class Web3jFlow {
             EthCall impersonating = bob.ethCall(Transaction.createEthCallTransaction(aliceKey.getAddress(), registry, secret),
                     DefaultBlockParameterName.LATEST).send();
             assertThat(impersonating.getError().getMessage()).startsWith("unauthorized");
+
+            // An OpenZeppelin ERC-20 whose canRead admits its owner and holders.
+            String tokenInit = artifacts.at("/ConsortToken/bytecode").asText()
+                    + FunctionEncoder.encodeConstructor(List.of(new Uint256(BigInteger.TEN.pow(24))));
+            TransactionReceipt tokenDeployed = send(alice, tm, null, tokenInit);
+            assertThat(tokenDeployed.isStatusOK()).isTrue();
+            String token = tokenDeployed.getContractAddress();
+            String toStranger = FunctionEncoder.encode(new Function("transfer", List.of(
+                    new Address("0x00000000000000000000000000000000000000b0"), new Uint256(7)), List.of()));
+            TransactionReceipt strangerTransfer = send(alice, tm, token, toStranger);
+            assertThat(strangerTransfer.isStatusOK()).isTrue();
+            assertThat(strangerTransfer.getLogs()).hasSize(1);
+            assertThat(bob.ethGetTransactionReceipt(strangerTransfer.getTransactionHash()).send().getTransactionReceipt())
+                    .isEmpty();
+            TransactionReceipt toBob = send(alice, tm, token, FunctionEncoder.encode(new Function("transfer", List.of(
+                    new Address(bobAddress), new Uint256(5)), List.of())));
+            assertThat(toBob.isStatusOK()).isTrue();
+            // Now a holder: the token lets Bob read, its old transfers included.
+            assertThat(bob.ethGetTransactionReceipt(strangerTransfer.getTransactionHash()).send().getTransactionReceipt())
+                    .isPresent();
+            String balanceOf = FunctionEncoder.encode(new Function("balanceOf", List.of(new Address(bobAddress)),
+                    List.of(new TypeReference<Uint256>() { })));
+            EthCall bobBalance = bob.ethCall(Transaction.createEthCallTransaction(bobAddress, token, balanceOf),
+                    DefaultBlockParameterName.LATEST).send();
+            assertThat(new BigInteger(bobBalance.getValue().substring(2), 16)).isEqualTo(BigInteger.valueOf(5));
 
             // Bob sees neither Alice's receipt nor her events.
             assertThat(bob.ethGetTransactionReceipt(noted.getTransactionHash()).send().getTransactionReceipt()).isEmpty();
