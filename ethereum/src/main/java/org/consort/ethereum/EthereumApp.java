@@ -31,8 +31,21 @@ public final class EthereumApp implements AutoCloseable {
     private final JsonRpcHandler handler;
     private final Subscriptions subscriptions;
 
+    /**
+     * Store versions the application needs kept readable: each block is one version, so this
+     * keeps the state of at least the last 128 blocks even with several other transactions
+     * (signatures, governance, other applications) per block.
+     */
+    public static final int HISTORY_VERSIONS_MIN = 1_000;
+
+    /** @throws IllegalArgumentException when the store keeps fewer than {@link #HISTORY_VERSIONS_MIN} old versions */
     public EthereumApp(Store store, WriteSubmitter writer, EthereumConfig config, InstantSource clock,
             RandomGenerator random) {
+        if (store.config().historyVersionsMax() < HISTORY_VERSIONS_MIN) {
+            throw new IllegalArgumentException("the Ethereum application needs historyVersionsMax of at least "
+                    + HISTORY_VERSIONS_MIN + " (state queries answer for the last 128 blocks at least); it is "
+                    + store.config().historyVersionsMax());
+        }
         this.store = store;
         this.config = config;
         EthereumLimits limits = config.limits();
