@@ -198,9 +198,11 @@ class EthereumAppTest {
 
     @Test
     void aNonceAheadWaitsForTheMissingOne() throws Exception {
+        java.util.concurrent.ExecutorService client = java.util.concurrent.Executors.newSingleThreadExecutor();
         var later = java.util.concurrent.CompletableFuture.supplyAsync(() -> chain.rpc(A, "eth_sendRawTransaction",
                 TestWallet.hex(alice.legacy(chain.chainId, 1, BigInteger.ZERO, 21_000, bob.address, BigInteger.ONE,
-                        new byte[0]))));
+                        new byte[0]))), client);
+        client.shutdown();
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (chain.app.sequencer().pendingNonce(alice.address).isEmpty() && System.nanoTime() < deadline) {
             Thread.onSpinWait();

@@ -91,11 +91,14 @@ class SequencerTest {
     void aFullPoolIsRefusedAtOnceAndTheQueuedOnesStillGoIn() throws Exception {
         List<TestWallet> wallets = List.of(new TestWallet(40), new TestWallet(41), new TestWallet(42), new TestWallet(43));
         Gate gate = new Gate();
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(2);
         try (EthereumApp app = app(gate, limits(2, 1), wallets)) {
             gate.hold.set(true);
-            CompletableFuture<JsonNode> first = CompletableFuture.supplyAsync(() -> send(app, transfer(wallets.get(0), 0)));
+            CompletableFuture<JsonNode> first = CompletableFuture.supplyAsync(() -> send(app, transfer(wallets.get(0), 0)),
+                    clients);
             gate.entered.await(); // the sequencer holds the first in the write path
-            CompletableFuture<JsonNode> second = CompletableFuture.supplyAsync(() -> send(app, transfer(wallets.get(1), 0)));
+            CompletableFuture<JsonNode> second = CompletableFuture.supplyAsync(() -> send(app, transfer(wallets.get(1), 0)),
+                    clients);
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (app.sequencer().waiting() < 2 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
@@ -107,6 +110,8 @@ class SequencerTest {
             assertThat(first.get().has("result")).as(first.get().toString()).isTrue();
             assertThat(second.get().has("result")).as(second.get().toString()).isTrue();
             assertThat(send(app, transfer(wallets.get(3), 0)).has("result")).isTrue();
+        } finally {
+            clients.shutdownNow();
         }
     }
 
