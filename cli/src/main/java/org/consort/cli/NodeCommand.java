@@ -72,7 +72,7 @@ public final class NodeCommand implements Runnable {
                 }
                 cfg = new NodeConfig(cfg.nodeDir(), cfg.ledgerDir(), cfg.host(), cfg.port(), cfg.initialMembers(),
                         cfg.initialUsers(), cfg.signatureIntervalEntries(), cfg.signatureIntervalMs(), cfg.ledgerChunkBytes(),
-                        cfg.fsync(), cfg.limits(), cfg.raftPort(), new NodeConfig.Join(t, sc), cfg.replication());
+                        cfg.fsync(), cfg.limits(), cfg.raftPort(), new NodeConfig.Join(t, sc), cfg.replication(), cfg.ethereum());
             } catch (java.nio.file.NoSuchFileException e) {
                 System.err.println("consort node join: no such config file: " + config);
                 return 2;

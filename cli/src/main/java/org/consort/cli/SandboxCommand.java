@@ -170,7 +170,8 @@ public final class SandboxCommand implements Callable<Integer> {
             out.println("  member:        cert " + m.get("cert").asText() + "  key " + m.get("key").asText());
         }
         for (JsonNode u : network.withArray("users")) {
-            out.println("  user:          cert " + u.get("cert").asText() + "  key " + u.get("key").asText());
+            out.println("  user:          cert " + u.get("cert").asText() + "  key " + u.get("key").asText()
+                    + (u.hasNonNull("ethereumAddress") ? "  ethereum " + u.get("ethereumAddress").asText() : ""));
         }
         out.println("  network file:  " + networkFile);
         out.println("Try: curl --cacert " + network.get("serviceCert").asText() + " --cert "
@@ -222,7 +223,8 @@ public final class SandboxCommand implements Callable<Integer> {
         new NodeConfig(nodeDir.toString(), nodeDir.resolve("ledger").toString(), "127.0.0.1", nodePort,
                 join == null ? memberCerts : List.of(), join == null ? userCerts : List.of(), signatureIntervalEntries,
                 signatureIntervalMs, null, true, null, 0, join,
-                new NodeConfig.Replication(null, null, null, null, null, null, snapshotEvery)).write(configFile);
+                new NodeConfig.Replication(null, null, null, null, null, null, snapshotEvery),
+                SandboxEthereum.config(network.withArray("users"))).write(configFile);
     }
 
     private static List<MemberClient> memberClients(ObjectNode network, String url, Path serviceCert) throws IOException {
@@ -314,7 +316,9 @@ public final class SandboxCommand implements Callable<Integer> {
         }
         ArrayNode userList = network.putArray("users");
         for (int i = 0; i < users; i++) {
-            userList.add(writeIdentity(creds, "user" + i, random));
+            ObjectNode user = writeIdentity(creds, "user" + i, random);
+            SandboxEthereum.addKey(user, random);
+            userList.add(user);
         }
         return network;
     }

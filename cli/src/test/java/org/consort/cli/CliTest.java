@@ -68,9 +68,11 @@ class CliTest {
     }
 
     @Test
-    void sandboxRefusesWhatItCannotDoYet() {
-        Run r = run("sandbox", "--nodes", "3", "--dir", tmp.toString());
-        assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("--nodes 3");
+    void sandboxRefusesNodeCountsOutOfRange() {
+        for (String n : new String[] {"0", "10", "-1"}) {
+            Run r = run("sandbox", "--nodes", n, "--dir", tmp.toString());
+            assertThat(r.code()).as("--nodes %s", n).isEqualTo(2);
+            assertThat(r.err()).contains("--nodes must be between 1 and 9");
+        }
     }
 }

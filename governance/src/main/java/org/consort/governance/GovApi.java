@@ -25,7 +25,7 @@ import org.consort.crypto.Pem;
  *
  * <p>Reads: {@code getMember(id)}, {@code listMembers()}, {@code activeMemberIds()},
  * {@code getUser(id)}, {@code getNode(id)}, {@code getServiceInfo()},
- * {@code getRecoveryThreshold()}, {@code certificateId(pem)} (throws if the PEM is not a
+ * {@code getRecoveryThreshold()}, {@code getUserEthereumAddresses(id)}, {@code getEthereumNetwork()}, {@code certificateId(pem)} (throws if the PEM is not a
  * certificate), {@code isValidEncryptionKey(pem)}.
  *
  * <p>Writes: {@code setMember(certPem, encryptionKeyPem|null, memberData|null)} → id,
@@ -36,7 +36,8 @@ import org.consort.crypto.Pem;
  * {@code addNodeMeasurement(platform, hex)}, {@code removeNodeMeasurement(platform, hex)},
  * {@code setCaCertBundle(name, pem)}, {@code removeCaCertBundle(name)},
  * {@code setJwtIssuer(issuer, object)}, {@code removeJwtIssuer(issuer)},
- * {@code requestLedgerRekey()}, {@code requestSnapshot()}.
+ * {@code requestLedgerRekey()}, {@code requestSnapshot()},
+ * {@code setUserEthereumAddresses(userId, [addresses])}, {@code setEthereumNetwork({changes})}.
  *
  * <p>Not thread-safe: one instance per script run.
  */
@@ -71,6 +72,10 @@ final class GovApi implements ConstitutionRuntime.Host {
                 return o;
             }).orElse(null);
         });
+        reads.put("getUserEthereumAddresses", a -> store.get(GovMaps.ETHEREUM_USER_ADDRESSES, text(a, 0, "user id"))
+                .<JsonNode>map(j -> Json.parse(j, "user addresses")).orElse(Json.MAPPER.createArrayNode()));
+        reads.put("getEthereumNetwork", a -> store.get(GovMaps.ETHEREUM_NETWORK, GovMaps.ETHEREUM_NETWORK_KEY)
+                .<JsonNode>map(j -> Json.parse(j, "ethereum network settings")).orElse(null));
         reads.put("getNode", a -> store.get(GovMaps.NODES, text(a, 0, "node id"))
                 .<JsonNode>map(j -> Json.parse(j, "node info")).orElse(null));
         reads.put("getServiceInfo", a -> store.get(GovMaps.SERVICE_INFO, GovMaps.SERVICE_KEY)
@@ -136,6 +141,81 @@ final class GovApi implements ConstitutionRuntime.Host {
             }
             store.remove(GovMaps.USER_CERTS, id);
             store.remove(GovMaps.USER_INFO, id);
+            store.remove(GovMaps.ETHEREUM_USER_ADDRESSES, id);
+            return null;
+        });
+        writes.put("setUserEthereumAddresses", a -> {
+            String id = text(a, 0, "user id");
+            if (store.get(GovMaps.USER_CERTS, id).isEmpty()) {
+                throw new IllegalArgumentException("no user " + id);
+            }
+            JsonNode list = a.path(1);
+            if (!list.isArray() || list.size() > GovMaps.ETHEREUM_ADDRESSES_PER_USER_MAX) {
+                throw new IllegalArgumentException("addresses must be an array of at most "
+                        + GovMaps.ETHEREUM_ADDRESSES_PER_USER_MAX + " 0x-prefixed 20-byte hex addresses");
+            }
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+            for (JsonNode n : list) {
+                if (!n.isTextual() || !n.asText().matches("0[xX][0-9a-fA-F]{40}")) {
+                    throw new IllegalArgumentException("not an Ethereum address: " + n);
+                }
+                seen.add("0x" + n.asText().substring(2).toLowerCase(java.util.Locale.ROOT));
+            }
+            seen.forEach(out::add);
+            if (out.isEmpty()) {
+                store.remove(GovMaps.ETHEREUM_USER_ADDRESSES, id);
+            } else {
+                store.put(GovMaps.ETHEREUM_USER_ADDRESSES, id, Json.write(out));
+            }
+            return null;
+        });
+        writes.put("setEthereumNetwork", a -> {
+            JsonNode changes = a.path(0);
+            if (!changes.isObject()) {
+                throw new IllegalArgumentException("the Ethereum network settings must be an object");
+            }
+            ObjectNode settings = Json.object(store.get(GovMaps.ETHEREUM_NETWORK, GovMaps.ETHEREUM_NETWORK_KEY)
+                    .orElseThrow(() -> new IllegalArgumentException("this service has no Ethereum network settings")),
+                    "ethereum network settings");
+            changes.fieldNames().forEachRemaining(k -> {
+                JsonNode v = changes.get(k);
+                switch (k) {
+                    case "chainId" -> {
+                        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 1) {
+                            throw new IllegalArgumentException("chainId must be a positive integer");
+                        }
+                        settings.put("chainId", v.asLong());
+                    }
+                    case "blockGasLimit" -> {
+                        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 21_000) {
+                            throw new IllegalArgumentException("blockGasLimit must be an integer of at least 21000");
+                        }
+                        settings.put("blockGasLimit", v.asLong());
+                    }
+                    case "gasPriceWei" -> {
+                        if (!v.isTextual() || !v.asText().matches("[0-9]{1,77}")) {
+                            throw new IllegalArgumentException("gasPriceWei must be a decimal string");
+                        }
+                        settings.put("gasPriceWei", new java.math.BigInteger(v.asText()).toString());
+                    }
+                    case "fork" -> {
+                        if (!v.isTextual() || !java.util.List.of("Berlin", "London", "Paris", "Shanghai", "Cancun")
+                                .contains(v.asText())) {
+                            throw new IllegalArgumentException("fork must be Berlin, London, Paris, Shanghai or Cancun");
+                        }
+                        settings.put("fork", v.asText());
+                    }
+                    case "coinbase" -> {
+                        if (!v.isTextual() || !v.asText().matches("0[xX][0-9a-fA-F]{40}")) {
+                            throw new IllegalArgumentException("coinbase must be a 0x-prefixed 20-byte hex address");
+                        }
+                        settings.put("coinbase", "0x" + v.asText().substring(2).toLowerCase(java.util.Locale.ROOT));
+                    }
+                    default -> throw new IllegalArgumentException("unknown Ethereum network setting '" + k + "'");
+                }
+            });
+            store.put(GovMaps.ETHEREUM_NETWORK, GovMaps.ETHEREUM_NETWORK_KEY, Json.write(settings));
             return null;
         });
         writes.put("setUserData", a -> {

@@ -71,6 +71,19 @@ public final class GovMaps {
     /** hex SHA-256 of an accepted signed request → its created_at (seconds): replay protection. */
     public static final MapName<String, String> REQUEST_DIGESTS = map("public:consort.gov.request_digests");
 
+    /**
+     * {@link #ETHEREUM_NETWORK_KEY} → JSON {"chainId", "fork", "blockGasLimit", "gasPriceWei" (decimal),
+     * "coinbase"}: the Ethereum application's network settings (written at genesis from the node
+     * configuration, changed by {@code set_ethereum_network}).
+     */
+    public static final MapName<String, String> ETHEREUM_NETWORK = map("public:consort.gov.ethereum.network");
+    /** user id → JSON array of the 0x Ethereum addresses the user may act as ({@code set_user_ethereum_addresses}). */
+    public static final MapName<String, String> ETHEREUM_USER_ADDRESSES = map("public:consort.gov.ethereum.user_addresses");
+
+    public static final String ETHEREUM_NETWORK_KEY = "network";
+    /** Addresses one user may be bound to at most. */
+    public static final int ETHEREUM_ADDRESSES_PER_USER_MAX = 100;
+
     public static final String SERVICE_KEY = "service";
     public static final String CONSTITUTION_KEY = "constitution";
     public static final String RECOVERY_THRESHOLD_KEY = "threshold";

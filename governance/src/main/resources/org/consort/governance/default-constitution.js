@@ -151,6 +151,20 @@ const actions = new Map([
     validate: (a) => onlyKeys(a, []),
     apply: () => gov.requestSnapshot(),
   }],
+  ['set_user_ethereum_addresses', {
+    validate: (a) => {
+      onlyKeys(a, ['user_id', 'addresses']);
+      needUser(a);
+      if (!Array.isArray(a.addresses) || !a.addresses.every((x) => typeof x === 'string' && /^0x[0-9a-fA-F]{40}$/.test(x))) {
+        fail('addresses must be an array of 0x-prefixed 20-byte hex addresses');
+      }
+    },
+    apply: (a) => gov.setUserEthereumAddresses(a.user_id, a.addresses),
+  }],
+  ['set_ethereum_network', {
+    validate: (a) => onlyKeys(a, ['chainId', 'blockGasLimit', 'gasPriceWei', 'fork', 'coinbase']),
+    apply: (a) => gov.setEthereumNetwork(a),
+  }],
 ]);
 
 export function validate(input) {

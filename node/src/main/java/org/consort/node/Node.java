@@ -51,6 +51,9 @@ import org.consort.ledger.LedgerConfig;
 import org.consort.ledger.LedgerCorruptException;
 import org.consort.ledger.LedgerSecrets;
 import org.consort.ledger.Receipt;
+import org.consort.ethereum.EthereumApp;
+import org.consort.node.apps.EthereumEndpoints;
+import org.consort.node.apps.EthereumWebSocket;
 import org.consort.node.apps.LoggingApp;
 import org.consort.node.auth.StoreAuthenticator;
 import org.consort.node.config.NodeConfig;
@@ -153,6 +156,7 @@ public final class Node implements AutoCloseable {
     private LogReplicator replicator;
     private RatisReplicatedLog raft;
     private TxEngine engine;
+    private EthereumApp ethereum;
     private HttpServer server;
     private volatile String state = "Starting";
     private volatile boolean retiring;
@@ -426,6 +430,7 @@ public final class Node implements AutoCloseable {
             }
         });
         engine = new TxEngine(store, replicator, views, config.limits());
+        ethereum = new EthereumApp(store, EthereumEndpoints.writeSubmitter(engine), config.ethereum(), clock, random);
 
         List<Peer> initialPeers = new ArrayList<>(placement.peers());
         if (initialPeers.stream().noneMatch(p -> p.id().equals(identity.id()))) {
@@ -453,23 +458,29 @@ public final class Node implements AutoCloseable {
             awaitOwnRecord(Duration.ofSeconds(rep.joinTimeoutSeconds()));
         }
 
+        ethereum.start(clock.instant().getEpochSecond(), EthereumEndpoints.writeSubmitter(engine));
         metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's store", store::version);
         metrics.gauge("consort.ledger.committed.seqno", "Committed seqno", committed::get);
         metrics.gauge("consort.view", "View this node orders transactions in (-1 when not primary)", replicator::view);
         metrics.gauge("consort.replication.ignored.batches", "Replicated batches ignored by every node",
                 replicator::ignoredBatches);
+        metrics.gauge("consort.ethereum.blocks", "Ethereum blocks this node's sequencer wrote", ethereum.sequencer()::blocksWritten);
+        metrics.gauge("consort.ethereum.transactions.waiting", "Ethereum transactions waiting for a block",
+                ethereum.sequencer()::waiting);
 
         EndpointRegistry registry = new EndpointRegistry();
         new LoggingApp(config.limits(), this::historicalRead).register(registry);
         new GovEndpoints(governance, clock, ledger::root).register(registry);
         new JoinEndpoints(joinService()).register(registry);
+        new EthereumEndpoints(ethereum, this::receipt, views, replicator::isPrimary).register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
         PrimaryForwarder forwarder = new PrimaryForwarder(identity, serviceCert, this::primaryUrl, this::isTrustedNodeCert);
-        ApiHandler handler = new ApiHandler(registry, new StoreAuthenticator(store), engine, config.limits(), metrics,
-                forwarder);
+        StoreAuthenticator authenticator = new StoreAuthenticator(store);
+        ApiHandler handler = new ApiHandler(registry, authenticator, engine, config.limits(), metrics, forwarder);
         server = HttpServer.start(config.host(), placement.port(), identity.privateKey(),
-                new X509Certificate[] {identity.certificate(), serviceCert}, handler, config.limits());
+                new X509Certificate[] {identity.certificate(), serviceCert},
+                s -> EthereumWebSocket.wrap(s, handler, ethereum, authenticator), config.limits());
         state = "PartOfNetwork";
         ObjectNode startup = Json.object();
         startup.put("nodeId", identity.id());
@@ -561,6 +572,7 @@ public final class Node implements AutoCloseable {
             tx.write(ServiceMaps.NODES).put(identity.id(), self.toJson());
             ObjectNode code = Json.object().put("platform", VirtualAttestation.PLATFORM).put("status", "AllowedToJoin");
             tx.write(ServiceMaps.NODE_CODE_IDS).put(measurement, new String(Json.bytes(code), StandardCharsets.UTF_8));
+            ethereum.genesis(tx, clock.instant().getEpochSecond());
         });
     }
 
@@ -1010,6 +1022,9 @@ public final class Node implements AutoCloseable {
             }
         } catch (Exception e) {
             LOG.warn("error stopping the HTTP server", e);
+        }
+        if (ethereum != null) {
+            ethereum.close();
         }
         if (raft != null) {
             raft.close();

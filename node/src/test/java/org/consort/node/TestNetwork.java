@@ -40,7 +40,7 @@ final class TestNetwork {
         write(strangerCert, strangerKey, "stranger", random);
         config = new NodeConfig(dir.resolve("node0").toString(), dir.resolve("node0/ledger").toString(), "127.0.0.1", 0,
                 List.of(memberCert.toString()), List.of(userCert.toString()), signatureIntervalEntries, 20, 64L * 1024, true,
-                null, 0, null, new NodeConfig.Replication(null, null, null, 300, 600, null, null));
+                null, 0, null, new NodeConfig.Replication(null, null, null, 300, 600, null, null), null);
     }
 
     private static void write(Path cert, Path key, String cn, SecureRandom random) throws IOException {

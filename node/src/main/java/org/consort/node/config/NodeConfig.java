@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.consort.ethereum.EthereumConfig;
 import org.consort.node.Limits;
 
 /**
@@ -28,11 +29,13 @@ import org.consort.node.Limits;
  *                         one at the first start, kept in nodeDir for restarts
  * @param join             present for a node that joins an existing service instead of creating one
  * @param replication      batching and election settings (defaults when absent)
+ * @param ethereum         the Ethereum application: chain id, fees, genesis allocations, user addresses, its
+ *                         bounds (defaults when absent); used by the genesis of a new service
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nodeDir, String ledgerDir, String host, int port, List<String> initialMembers,
         List<String> initialUsers, Integer signatureIntervalEntries, Integer signatureIntervalMs, Long ledgerChunkBytes,
-        Boolean fsync, Limits limits, Integer raftPort, Join join, Replication replication) {
+        Boolean fsync, Limits limits, Integer raftPort, Join join, Replication replication, EthereumConfig ethereum) {
 
     /**
      * How a new node joins: the URL of any node of the service, and the service certificate
@@ -105,6 +108,7 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
         limits = limits == null ? Limits.defaults() : limits;
         raftPort = raftPort == null ? 0 : raftPort;
         replication = replication == null ? Replication.defaults() : replication;
+        ethereum = ethereum == null ? EthereumConfig.defaults() : ethereum;
         if (raftPort < 0 || raftPort > 65535) {
             throw new IllegalArgumentException("config: 'raftPort' must be between 0 and 65535");
         }
@@ -130,7 +134,7 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
                 raw.initialUsers.stream().map(p -> resolve(base, p)).toList(),
                 raw.signatureIntervalEntries, raw.signatureIntervalMs, raw.ledgerChunkBytes, raw.fsync, raw.limits,
                 raw.raftPort, raw.join == null ? null : new Join(raw.join.target(), resolve(base, raw.join.serviceCert())),
-                raw.replication);
+                raw.replication, raw.ethereum);
     }
 
     private static String resolve(Path base, String p) {

@@ -42,6 +42,12 @@ public final class HttpServer implements AutoCloseable {
 
     public static HttpServer start(String host, int port, PrivateKey key, X509Certificate[] chain, Handler handler,
             Limits limits) throws Exception {
+        return start(host, port, key, chain, server -> handler, limits);
+    }
+
+    /** As above, with the handler made for the server (handlers such as WebSocket upgrades need it). */
+    public static HttpServer start(String host, int port, PrivateKey key, X509Certificate[] chain,
+            java.util.function.Function<Server, Handler> handlerFor, Limits limits) throws Exception {
         // The job queue is bounded by connectionsMax x http2StreamsMax requests in progress.
         QueuedThreadPool pool = new QueuedThreadPool(limits.httpThreadsMax(), Math.min(8, limits.httpThreadsMax()));
         pool.setName("http");
@@ -86,7 +92,7 @@ public final class HttpServer implements AutoCloseable {
         connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(limits.connectionsMax(), connector));
-        server.setHandler(handler);
+        server.setHandler(handlerFor.apply(server));
         server.setStopTimeout(5_000);
         server.start();
         return new HttpServer(server, connector);
