@@ -66,6 +66,16 @@ public final class KeysCommand implements Runnable {
             System.out.println(Certificates.keyId(c));
             System.out.println("certificate: " + cert.toAbsolutePath());
             System.out.println("private key: " + key.toAbsolutePath() + " (keep it on this machine)");
+            if (kind.equals("member")) {
+                // A member also holds a recovery encryption key: its recovery share is encrypted to it.
+                Path encPub = out.resolve(name + "_enc_pubk.pem");
+                Path encPriv = out.resolve(name + "_enc_privk.pem");
+                KeyPair enc = org.consort.crypto.RecoveryKeys.generate(random);
+                NodeFiles.writePrivate(encPriv, Pem.privateKey(enc.getPrivate()));
+                Files.writeString(encPub, Pem.publicKey(enc.getPublic()));
+                System.out.println("recovery encryption key: " + encPub.toAbsolutePath() + " (public, for set_member's"
+                        + " encryption_pub_key) and " + encPriv.toAbsolutePath() + " (keep it on this machine)");
+            }
             return 0;
         }
     }

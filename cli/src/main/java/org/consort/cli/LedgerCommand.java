@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.consort.crypto.Pem;
@@ -57,8 +58,10 @@ public final class LedgerCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "DIR", description = "Ledger directory (ledger_*.committed / ledger_*.open files).")
         Path dir;
 
-        @Option(names = "--service-cert", required = true, paramLabel = "FILE", description = "Service certificate (PEM).")
-        Path serviceCert;
+        @Option(names = "--service-cert", required = true, paramLabel = "FILE",
+                description = "Service certificate (PEM). Repeat it for a ledger a recovered service continued: "
+                        + "the previous service's certificate endorses the nodes that signed before the recovery.")
+        List<Path> serviceCerts;
 
         @Override
         public Integer call() throws IOException {
@@ -68,11 +71,15 @@ public final class LedgerCommand implements Runnable {
                 err.println("consort ledger verify: not a directory: " + dir);
                 return 2;
             }
-            X509Certificate cert = readCertificate(serviceCert, err, "consort ledger verify");
-            if (cert == null) {
-                return 2;
+            List<X509Certificate> certs = new java.util.ArrayList<>();
+            for (Path f : serviceCerts) {
+                X509Certificate cert = readCertificate(f, err, "consort ledger verify");
+                if (cert == null) {
+                    return 2;
+                }
+                certs.add(cert);
             }
-            LedgerVerifier.Report r = LedgerVerifier.verify(dir, cert);
+            LedgerVerifier.Report r = LedgerVerifier.verify(dir, certs);
             double secs = r.elapsed().toNanos() / 1e9;
             out.printf(Locale.ROOT, "ledger %s: %d chunk files, %d entries and %d signatures checked in %.3f s (%.0f entries/s)%n",
                     dir, r.chunkFiles(), r.entriesChecked(), r.signaturesChecked(), secs, r.entriesPerSecond());

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "consort", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Consort: a confidential consortium ledger.",
         subcommands = {SandboxCommand.class, NodeCommand.class, LedgerCommand.class, ReceiptCommand.class,
-                GovCommand.class, KeysCommand.class, EvmCommand.class,
+                GovCommand.class, RecoveryCommand.class, KeysCommand.class, EvmCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code consort node ...}: run a node process. */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a Consort node.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Join.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Join.class, NodeCommand.Recover.class})
 public final class NodeCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -84,10 +84,37 @@ public final class NodeCommand implements Runnable {
         }
     }
 
+    /**
+     * Recovers a lost service: the node starts a new service identity from a copy of the old
+     * ledger (the config's ledgerDir, with an empty nodeDir), replays its public state and waits
+     * for members to vote it open and submit their recovery shares.
+     */
+    @Command(name = "recover", mixinStandardHelpOptions = true,
+            description = "Recover a lost service from a copy of its ledger (ledgerDir of the config; empty nodeDir).")
+    public static final class Recover implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "Node configuration file (JSON).")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeConfig cfg;
+            try {
+                cfg = NodeConfig.read(config);
+            } catch (java.nio.file.NoSuchFileException e) {
+                System.err.println("consort node recover: no such config file: " + config);
+                return 2;
+            } catch (IllegalArgumentException e) {
+                System.err.println("consort node recover: " + e.getMessage());
+                return 2;
+            }
+            return run(cfg, "recover");
+        }
+    }
+
     static int run(NodeConfig cfg, String verb) throws InterruptedException {
         Node node;
         try {
-            node = Node.start(cfg);
+            node = verb.equals("recover") ? Node.recover(cfg) : Node.start(cfg);
         } catch (Node.StartFailure e) {
             System.err.println("consort node " + verb + ": " + e.getMessage());
             return 3;

@@ -125,7 +125,7 @@ public final class SandboxCommand implements Callable<Integer> {
             startups.add(awaitStartup(processes.get(0), node0, Duration.ofSeconds(120)));
             String url0 = startups.get(0).get("url").asText();
             List<MemberClient> memberClients = memberClients(network, url0, serviceCertFile);
-            openIfNew(memberClients, url0, serviceCertFile);
+            openIfNew(memberClients, network, url0, serviceCertFile);
             for (int i = 1; i < nodes; i++) {
                 Path nodeDir = dir.resolve("node" + i);
                 writeConfig(nodeDir, network, new NodeConfig.Join(url0, serviceCertFile.toString()));
@@ -275,13 +275,28 @@ public final class SandboxCommand implements Callable<Integer> {
     private volatile boolean stopping;
 
     /** A new service starts Opening: its members acknowledge the state digest and vote it open. */
-    private static void openIfNew(List<MemberClient> members, String url, Path serviceCert) throws Exception {
+    private static void openIfNew(List<MemberClient> members, ObjectNode network, String url, Path serviceCert) throws Exception {
         ConsortClient anyone = ConsortClient.connect(url, serviceCert, null, null);
         String status = anyone.get("/gov/service/info").json().path("status").asText();
         if (!status.equals("Opening")) {
             return;
         }
-        String proposal = MemberClient.openService(members, Duration.ofSeconds(60));
+        // The same proposal registers the members' recovery keys and a majority threshold, so
+        // recovery shares are issued as the service opens.
+        List<String> actions = new ArrayList<>();
+        for (JsonNode m : network.withArray("members")) {
+            if (m.hasNonNull("encryptionKey")) {
+                ObjectNode a = JSON.createObjectNode().put("name", "set_member");
+                a.putObject("args").put("cert", Files.readString(Path.of(m.get("cert").asText())))
+                        .put("encryption_pub_key", Files.readString(Path.of(m.get("encryptionKey").asText())));
+                actions.add(JSON.writeValueAsString(a));
+            }
+        }
+        if (!actions.isEmpty()) {
+            actions.add("{\"name\": \"set_recovery_threshold\", \"args\": {\"recovery_threshold\": "
+                    + (actions.size() / 2 + 1) + "}}");
+        }
+        String proposal = MemberClient.openService(members, String.join(", ", actions), Duration.ofSeconds(60));
         System.out.println("Members acknowledged the state digest and opened the service (proposal " + proposal + ")");
     }
 
@@ -312,7 +327,16 @@ public final class SandboxCommand implements Callable<Integer> {
         Files.createDirectories(creds);
         ArrayNode memberList = network.putArray("members");
         for (int i = 0; i < members; i++) {
-            memberList.add(writeIdentity(creds, "member" + i, random));
+            ObjectNode m = writeIdentity(creds, "member" + i, random);
+            // A recovery encryption key: each member's recovery share is encrypted to it.
+            java.security.KeyPair enc = org.consort.crypto.RecoveryKeys.generate(random);
+            Path pub = creds.resolve("member" + i + "_enc_pubk.pem");
+            Path priv = creds.resolve("member" + i + "_enc_privk.pem");
+            Files.writeString(pub, Pem.publicKey(enc.getPublic()));
+            NodeFiles.writePrivate(priv, Pem.privateKey(enc.getPrivate()));
+            m.put("encryptionKey", pub.toString());
+            m.put("encryptionPrivateKey", priv.toString());
+            memberList.add(m);
         }
         ArrayNode userList = network.putArray("users");
         for (int i = 0; i < users; i++) {

@@ -86,6 +86,31 @@ public final class MemberClient {
         return post("/gov/members/proposals/" + proposalId + ":withdraw", sign("withdrawal", proposalId, new byte[0]));
     }
 
+    /**
+     * Recovery: fetches this member's share (encrypted to its encryption key), decrypts it here
+     * with {@code encryptionKey} (RSA-OAEP-256; the key never leaves this machine) and submits it in
+     * a signed {@code recovery_share} envelope. The answer says how many shares are in and whether
+     * the threshold is reached.
+     */
+    public ConsortClient.Response submitRecoveryShare(PrivateKey encryptionKey) throws IOException, InterruptedException {
+        ConsortClient.Response fetched = http.get("/gov/recovery/encrypted-share/" + memberId);
+        if (fetched.status() != 200) {
+            return fetched;
+        }
+        byte[] share;
+        try {
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("RSA/ECB/OAEPPadding");
+            c.init(javax.crypto.Cipher.DECRYPT_MODE, encryptionKey, new javax.crypto.spec.OAEPParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, javax.crypto.spec.PSource.PSpecified.DEFAULT));
+            share = c.doFinal(java.util.Base64.getDecoder().decode(fetched.json().path("encryptedShare").asText()));
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException("cannot decrypt this member's recovery share with the given key: " + e.getMessage(), e);
+        }
+        byte[] body = JSON.writeValueAsBytes(java.util.Map.of("share", java.util.Base64.getEncoder().encodeToString(share)));
+        java.util.Arrays.fill(share, (byte) 0);
+        return post("/gov/recovery/members/" + memberId + ":recover", sign("recovery_share", null, body));
+    }
+
     public ConsortClient.Response proposal(String proposalId) throws IOException, InterruptedException {
         return http.get("/gov/members/proposals/" + proposalId);
     }
@@ -125,13 +150,23 @@ public final class MemberClient {
      */
     public static String openService(java.util.List<MemberClient> members, Duration timeout)
             throws IOException, InterruptedException {
+        return openService(members, "", timeout);
+    }
+
+    /**
+     * As {@link #openService(java.util.List, Duration)}, with {@code actionsBefore} (JSON action
+     * objects separated by commas, or empty) in the same proposal, before the opening.
+     */
+    public static String openService(java.util.List<MemberClient> members, String actionsBefore, Duration timeout)
+            throws IOException, InterruptedException {
         for (MemberClient m : members) {
             ConsortClient.Response r = m.activate();
             if (r.status() != 200) {
                 throw new IOException("member " + m.memberId() + " could not become Active: " + r.status() + " " + r.text());
             }
         }
-        return pass(members, "{\"actions\": [{\"name\": \"transition_service_to_open\", \"args\": {}}]}", timeout);
+        return pass(members, "{\"actions\": [" + (actionsBefore.isEmpty() ? "" : actionsBefore + ", ")
+                + "{\"name\": \"transition_service_to_open\", \"args\": {}}]}", timeout);
     }
 
     /**

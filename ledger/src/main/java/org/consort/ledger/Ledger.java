@@ -75,7 +75,17 @@ public final class Ledger implements AutoCloseable {
     public record OpenReport(long entries, long signatures, TxId lastTxId, Optional<String> truncatedTail) {
     }
 
-    private Ledger(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay) throws IOException {
+    private final boolean withholdUnknown;
+    private int maxSecretVersion;
+
+    /** The highest ledger secret version an entry of this folder is encrypted with (0 if none is). */
+    public synchronized int maxSecretVersion() {
+        return maxSecretVersion;
+    }
+
+    private Ledger(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay, boolean withholdUnknown)
+            throws IOException {
+        this.withholdUnknown = withholdUnknown;
         this.dir = dir;
         this.config = config;
         this.secrets = secrets;
@@ -156,7 +166,19 @@ public final class Ledger implements AutoCloseable {
      * against the recomputed Merkle root while replaying.
      */
     public static Ledger open(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay) throws IOException {
-        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), replay);
+        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), replay,
+                false);
+    }
+
+    /**
+     * As {@link #open}, but an entry whose ledger secret is not in {@code secrets} is replayed
+     * with its private part withheld instead of failing: a recovering node rebuilds the public
+     * state before its members give the secrets back.
+     */
+    public static Ledger openWithholding(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay)
+            throws IOException {
+        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), replay,
+                true);
     }
 
     private void replayOne(ChunkFiles.Chunk c, LedgerEntry e, long offset, Consumer<ReplayedEntry> replay) {
@@ -173,16 +195,22 @@ public final class Ledger implements AutoCloseable {
             addSignature(e.txId().seqno(), p);
         }
         byte[] priv = new byte[0];
+        boolean withheld = false;
         if (replay != null) {
-            try {
-                priv = e.decryptPrivate(secrets);
-            } catch (RuntimeException ex) {
-                throw new LedgerCorruptException(c.path(), e.txId().seqno(), "private part cannot be decrypted: " + ex.getMessage());
+            if (withholdUnknown && e.privateLength() > 0 && secrets.get(e.secretVersion()).isEmpty()) {
+                withheld = true;
+            } else {
+                try {
+                    priv = e.decryptPrivate(secrets);
+                } catch (RuntimeException ex) {
+                    throw new LedgerCorruptException(c.path(), e.txId().seqno(), "private part cannot be decrypted: "
+                            + ex.getMessage());
+                }
             }
         }
         record(e, offset);
         if (replay != null) {
-            replay.accept(new ReplayedEntry(e.txId(), e.kind(), e.publicPart(), priv, e.claimsDigest()));
+            replay.accept(new ReplayedEntry(e.txId(), e.kind(), e.publicPart(), priv, e.claimsDigest(), withheld));
         }
     }
 
@@ -532,6 +560,9 @@ public final class Ledger implements AutoCloseable {
         offsets[(int) slot] = offset;
         tree.append(e.leaf());
         lastTxId = e.txId();
+        if (e.privateLength() > 0 && e.secretVersion() > maxSecretVersion) {
+            maxSecretVersion = e.secretVersion();
+        }
     }
 
     private void addSignature(long seqno, SignaturePayload p) {

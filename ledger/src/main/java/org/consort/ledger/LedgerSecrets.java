@@ -71,6 +71,39 @@ public final class LedgerSecrets {
         keys.put(version, s.key());
     }
 
+    /**
+     * Restores a version this node lacks below its current one: a recovered service gets its
+     * previous secrets back from the members' shares after it started with a new one.
+     */
+    public synchronized void restore(int version, byte[] key) {
+        Secret s = new Secret(version, key);
+        byte[] held = keys.get(version);
+        if (held != null) {
+            if (!java.util.Arrays.equals(held, s.key())) {
+                throw new IllegalArgumentException("ledger secret version " + version + " is held with another key");
+            }
+            return;
+        }
+        commitEvidenceKeys.put(version, Hmac.hkdfSha256(s.key(), COMMIT_EVIDENCE_INFO, 32));
+        keys.put(version, s.key());
+    }
+
+    /** Every version held, lowest first. */
+    public java.util.List<Secret> all() {
+        java.util.List<Secret> out = new java.util.ArrayList<>();
+        keys.forEach((v, k) -> out.add(new Secret(v, k)));
+        return out;
+    }
+
+    /** Secrets holding just {@code version} with a fresh random key (a recovering service's first). */
+    public static LedgerSecrets generate(SecureRandom random, int version) {
+        byte[] k = new byte[AesGcm.KEY_LENGTH];
+        random.nextBytes(k);
+        LedgerSecrets s = new LedgerSecrets();
+        s.add(version, k);
+        return s;
+    }
+
     /** The highest version: what new entries are encrypted with. */
     public Secret current() {
         Map.Entry<Integer, byte[]> e = keys.lastEntry();

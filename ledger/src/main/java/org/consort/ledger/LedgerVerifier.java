@@ -58,7 +58,20 @@ public final class LedgerVerifier {
         return verify(dir, serviceCert, LedgerConfig.DEFAULT_MAX_ENTRY_BYTES);
     }
 
+    /**
+     * As {@link #verify(Path, X509Certificate)} for a ledger that spans service identities (a
+     * recovered service continues its predecessor's ledger): each signature's node certificate
+     * must be endorsed by one of {@code serviceCerts}.
+     */
+    public static Report verify(Path dir, List<X509Certificate> serviceCerts) throws IOException {
+        return verify(dir, serviceCerts, LedgerConfig.DEFAULT_MAX_ENTRY_BYTES);
+    }
+
     public static Report verify(Path dir, X509Certificate serviceCert, int maxEntryBytes) throws IOException {
+        return verify(dir, List.of(serviceCert), maxEntryBytes);
+    }
+
+    public static Report verify(Path dir, List<X509Certificate> serviceCerts, int maxEntryBytes) throws IOException {
         int threads = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "ledger-verify");
@@ -66,7 +79,7 @@ public final class LedgerVerifier {
             return t;
         });
         try {
-            return new Run(dir, serviceCert, maxEntryBytes, pool).verify();
+            return new Run(dir, List.copyOf(serviceCerts), maxEntryBytes, pool).verify();
         } finally {
             pool.shutdownNow();
         }
@@ -81,11 +94,11 @@ public final class LedgerVerifier {
     private static final class Run {
         private static final int MAX_PENDING = 64;
         private final Path dir;
-        private final X509Certificate serviceCert;
+        private final List<X509Certificate> serviceCerts;
         private final int maxEntryBytes;
         private final ExecutorService pool;
         private MerkleTree tree = new MerkleTree();
-        private final Map<String, X509Certificate> endorsed = new ConcurrentHashMap<>();
+        private final List<Map<String, X509Certificate>> endorsed = new java.util.ArrayList<>();
         private final ArrayDeque<Pending> pending = new ArrayDeque<>();
         private long entries;
         private long signatures;
@@ -94,9 +107,15 @@ public final class LedgerVerifier {
         private record Pending(Path file, TxId txId, Future<String> problem) {
         }
 
-        Run(Path dir, X509Certificate serviceCert, int maxEntryBytes, ExecutorService pool) {
+        Run(Path dir, List<X509Certificate> serviceCerts, int maxEntryBytes, ExecutorService pool) {
+            if (serviceCerts.isEmpty()) {
+                throw new IllegalArgumentException("at least one service certificate is needed");
+            }
             this.dir = dir;
-            this.serviceCert = serviceCert;
+            this.serviceCerts = serviceCerts;
+            for (int i = 0; i < serviceCerts.size(); i++) {
+                endorsed.add(new ConcurrentHashMap<>());
+            }
             this.maxEntryBytes = maxEntryBytes;
             this.pool = pool;
         }
@@ -152,11 +171,26 @@ public final class LedgerVerifier {
                 }
                 byte[] root = tree.root();
                 TxId txId = e.txId();
-                pending.add(new Pending(c.path(), txId, pool.submit(() -> p.check(txId, root, serviceCert, endorsed))));
+                pending.add(new Pending(c.path(), txId, pool.submit(() -> checkAny(p, txId, root))));
                 drain(MAX_PENDING);
             }
             tree.append(e.leaf());
             entries++;
+        }
+
+        /** Null when one of the service certificates accepts the signature, else the first one's reason. */
+        private String checkAny(SignaturePayload p, TxId txId, byte[] root) {
+            String first = null;
+            for (int i = 0; i < serviceCerts.size(); i++) {
+                String problem = p.check(txId, root, serviceCerts.get(i), endorsed.get(i));
+                if (problem == null) {
+                    return null;
+                }
+                if (first == null) {
+                    first = problem;
+                }
+            }
+            return first;
         }
 
         /** Collects finished checks in order until at most {@code keep} are pending; throws for the first failure. */

@@ -111,10 +111,11 @@ public final class Node implements AutoCloseable {
     }
 
     /** Where this node sits in the replication group, kept in {@link NodeFiles#REPLICATION}. */
-    record Placement(UUID groupId, int port, int raftPort, List<Peer> peers) {
+    record Placement(UUID groupId, int port, int raftPort, List<Peer> peers, long viewOffset) {
         byte[] toJson() {
             ObjectNode o = Json.object();
             o.put("groupId", groupId.toString());
+            o.put("viewOffset", viewOffset);
             o.put("port", port);
             o.put("raftPort", raftPort);
             ArrayNode ps = o.putArray("peers");
@@ -131,7 +132,7 @@ public final class Node implements AutoCloseable {
                 peers.add(new Peer(p.path("id").asText(), p.path("host").asText(), p.path("port").asInt()));
             }
             return new Placement(UUID.fromString(o.path("groupId").asText()), o.path("port").asInt(),
-                    o.path("raftPort").asInt(), peers);
+                    o.path("raftPort").asInt(), peers, o.path("viewOffset").asLong(0));
         }
     }
 
@@ -189,6 +190,20 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(NodeConfig config, InstantSource clock, SecureRandom random) throws StartFailure {
+        return start(config, clock, random, false);
+    }
+
+    /**
+     * Starts a new service from a copy of a lost service's ledger ({@code ledgerDir}, with an
+     * empty {@code nodeDir}): a new service identity, the public state replayed, status
+     * Recovering. Members then vote it open and submit their recovery shares; the node restores
+     * the ledger secrets and the private state, and the service is Open.
+     */
+    public static Node recover(NodeConfig config) throws StartFailure {
+        return start(config, InstantSource.system(), new SecureRandom(), true);
+    }
+
+    private static Node start(NodeConfig config, InstantSource clock, SecureRandom random, boolean recover) throws StartFailure {
         Path nodeDir = Path.of(config.nodeDir());
         Path ledgerDir = Path.of(config.ledgerDir());
         try {
@@ -198,11 +213,27 @@ public final class Node implements AutoCloseable {
             throw new StartFailure("cannot create " + nodeDir + " or " + ledgerDir + ": " + e.getMessage(), e);
         }
         boolean initialized = Files.exists(nodeDir.resolve(NodeFiles.SERVICE_CERT));
+        if (recover) {
+            if (initialized) {
+                throw new StartFailure(nodeDir + " already holds a node; recover into an empty node folder, with the copy of the"
+                        + " lost service's ledger as its ledger folder", null);
+            }
+            if (!hasLedgerFiles(ledgerDir)) {
+                throw new StartFailure("no ledger files to recover from in " + ledgerDir, null);
+            }
+            try {
+                prepareRecovery(config, clock, random);
+            } catch (IOException | RuntimeException e) {
+                throw new StartFailure("cannot recover from the ledger in " + ledgerDir + ": " + e.getMessage(), e);
+            }
+            initialized = true;
+        }
         if (!initialized && hasLedgerFiles(ledgerDir)) {
             throw new StartFailure("ledger folder " + ledgerDir + " holds ledger files but " + nodeDir
                     + " has no service certificate: refusing to start a new service over an old ledger", null);
         }
         boolean newService = !initialized && config.join() == null;
+        boolean recovering = Files.exists(nodeDir.resolve(NodeFiles.RECOVERING));
         if (newService && config.initialMembers().isEmpty()) {
             throw new StartFailure("a new service needs at least one initial member (initialMembers)", null);
         }
@@ -244,8 +275,8 @@ public final class Node implements AutoCloseable {
         Ledger ledger;
         long[] lastView = {0};
         try {
-            ledger = Ledger.open(ledgerDir, LedgerConfig.defaults(clock).withChunkSizeBytes(config.ledgerChunkBytes()),
-                    secrets, e -> {
+            LedgerConfig ledgerConfig = LedgerConfig.defaults(clock).withChunkSizeBytes(config.ledgerChunkBytes());
+            java.util.function.Consumer<org.consort.ledger.ReplayedEntry> replay = e -> {
                         long seqno = e.txId().seqno();
                         if (e.txId().view() != lastView[0]) {
                             views.startView(e.txId().view(), seqno);
@@ -255,7 +286,10 @@ public final class Node implements AutoCloseable {
                                 ? WriteSet.deserialize(seqno, seqno - 1, e.publicPart(), e.privatePart())
                                 : WriteSet.deserialize(seqno, seqno - 1, new byte[0], new byte[0]);
                         store.apply(ws);
-                    });
+                    };
+            // A recovering node holds none of the lost service's secrets yet: it replays their public parts.
+            ledger = recovering ? Ledger.openWithholding(ledgerDir, ledgerConfig, secrets, replay)
+                    : Ledger.open(ledgerDir, ledgerConfig, secrets, replay);
         } catch (LedgerCorruptException e) {
             throw new StartFailure("ledger is corrupt: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
@@ -268,7 +302,7 @@ public final class Node implements AutoCloseable {
         node.committed.set(lastSigned);
         store.globalCommit(lastSigned);
         try {
-            node.run(newService, joiner);
+            node.run(newService, joiner, recovering);
         } catch (Exception e) {
             node.close();
             throw new StartFailure("cannot start: " + e.getMessage(), e);
@@ -290,7 +324,7 @@ public final class Node implements AutoCloseable {
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
         int raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
         String id = Certificates.keyId(nodeCert);
-        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)));
+        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)), 0);
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(serviceKey.getPrivate()));
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.NODE_KEY), Pem.privateKey(nodeKey.getPrivate()));
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), secrets.toJson());
@@ -298,6 +332,57 @@ public final class Node implements AutoCloseable {
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.REPLICATION), placement.toJson());
         // Written last: its presence marks a completely initialised node folder.
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT), Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Before a recovering node starts: drops the ledger's unsigned tail (never committed), and
+     * makes the new service identity, node identity and replication group. Its first ledger
+     * secret takes the version after every one the old ledger used; views continue after the old
+     * ledger's last one. A marker file says the node is recovering until the private state is back.
+     */
+    private static void prepareRecovery(NodeConfig config, InstantSource clock, SecureRandom random) throws IOException {
+        Path nodeDir = Path.of(config.nodeDir());
+        Path ledgerDir = Path.of(config.ledgerDir());
+        long lastSigned;
+        long lastView;
+        int maxVersion;
+        LedgerConfig lc = LedgerConfig.defaults(clock).withChunkSizeBytes(config.ledgerChunkBytes());
+        try (Ledger old = Ledger.open(ledgerDir, lc, LedgerSecrets.fromJson("{\"secrets\":[]}"), null)) {
+            lastSigned = old.lastSignature().map(p -> p.txId().seqno()).orElse(0L);
+            if (lastSigned == 0) {
+                throw new IOException("the ledger holds no signature: nothing of it was committed");
+            }
+            if (old.lastSeqno() > lastSigned) {
+                LOG.info("recovery: dropping {} entries after the last signature at seqno {} (never committed)",
+                        old.lastSeqno() - lastSigned, lastSigned);
+                old.truncate(lastSigned);
+            }
+            lastView = old.lastTxId().view();
+            maxVersion = old.maxSecretVersion();
+        }
+        Instant now = clock.instant().minus(Duration.ofMinutes(5));
+        KeyPair serviceKey = EcCurve.P384.generateKeyPair(random);
+        X509Certificate serviceCert = Certificates.selfSignedService(serviceKey, "Consort service", now, NODE_CERT_VALIDITY,
+                random);
+        KeyPair nodeKey = EcCurve.P384.generateKeyPair(random);
+        X509Certificate nodeCert = Certificates.nodeCertificate(nodeKey.getPublic(), "Consort node", serviceKey.getPrivate(),
+                serviceCert, now, NODE_CERT_VALIDITY, subjectAltNames(config.host()), random);
+        LedgerSecrets secrets = LedgerSecrets.generate(random, Math.max(maxVersion, 1) + 1);
+        int port = config.port() == 0 ? freePort(config.host()) : config.port();
+        int raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
+        String id = Certificates.keyId(nodeCert);
+        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)),
+                lastView);
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(serviceKey.getPrivate()));
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.NODE_KEY), Pem.privateKey(nodeKey.getPrivate()));
+        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), secrets.toJson());
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT), Pem.certificate(nodeCert).getBytes(StandardCharsets.US_ASCII));
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.REPLICATION), placement.toJson());
+        ObjectNode marker = Json.object().put("recoveredFromSeqno", lastSigned).put("lastView", lastView);
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.RECOVERING), Json.bytes(marker));
+        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT), Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
+        LOG.info("recovery: a new service identity for the ledger up to seqno {} (view {}); new entries use ledger secret"
+                + " version {}", lastSigned, lastView, secrets.current().version());
     }
 
     /**
@@ -339,7 +424,7 @@ public final class Node implements AutoCloseable {
         } else {
             port = config.port() == 0 ? freePort(config.host()) : config.port();
             raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
-            NodeFiles.writeAtomically(placementFile, new Placement(new UUID(0, 0), port, raftPort, List.of()).toJson());
+            NodeFiles.writeAtomically(placementFile, new Placement(new UUID(0, 0), port, raftPort, List.of(), 0).toJson());
         }
         Joiner joiner = new Joiner(config.join().target(), serviceCert, nodeKey, joinCert);
         String url = "https://" + config.host() + ":" + port;
@@ -363,7 +448,7 @@ public final class Node implements AutoCloseable {
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), a.secrets().ledgerSecrets().toJson());
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT),
                 Pem.certificate(a.endorsedCert()).getBytes(StandardCharsets.US_ASCII));
-        NodeFiles.writeAtomically(placementFile, new Placement(a.groupId(), port, raftPort, peers).toJson());
+        NodeFiles.writeAtomically(placementFile, new Placement(a.groupId(), port, raftPort, peers, a.viewOffset()).toJson());
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT),
                 Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
         LOG.info("node {} was trusted; joining replication group {} with {} peers", a.nodeId(), a.groupId(), peers.size());
@@ -405,7 +490,7 @@ public final class Node implements AutoCloseable {
         return new Peer(identity.id(), config.host(), placement.raftPort());
     }
 
-    private void run(boolean newService, Joiner joiner) throws Exception {
+    private void run(boolean newService, Joiner joiner, boolean recovering) throws Exception {
         NodeConfig.Replication rep = config.replication();
         LogReplicator.Settings settings = new LogReplicator.Settings(config.signatureIntervalEntries(),
                 config.signatureIntervalMs(), config.fsync(), config.limits().pendingEntriesMax(), rep.batchEntriesMax(),
@@ -414,6 +499,7 @@ public final class Node implements AutoCloseable {
                         - org.consort.node.replication.EntryBatch.PER_ENTRY_BYTES);
         replicator = new LogReplicator(store, ledger, secrets, identity, views, settings, clock, this::onCommit, this::onFatal);
         replicator.onMembership(this::onMembership);
+        replicator.viewOffset(placement.viewOffset());
         replicator.afterApply(this::afterApply);
         replicator.onPrimary(() -> admin.execute(this::primaryDuties));
         replicator.onInstalled(() -> {
@@ -427,6 +513,18 @@ public final class Node implements AutoCloseable {
         store.addGlobalCommitHook(GovMaps.SERVICE_REQUESTS, (version, writes) -> {
             if (writes.containsKey(GovMaps.REQUEST_LEDGER_REKEY) && replicator.isPrimary()) {
                 admin.execute(this::rekeyIfRequested);
+            }
+        });
+        // Recovery shares follow the recovery members, their keys, the threshold and the secrets.
+        for (MapName<String, String> m : List.of(GovMaps.MEMBER_INFO, GovMaps.MEMBER_ENCRYPTION_KEYS, GovMaps.RECOVERY_THRESHOLD,
+                GovMaps.SERVICE_INFO)) {
+            store.addGlobalCommitHook(m, (version, writes) -> recoveryChanged());
+        }
+        store.addGlobalCommitHook(ServiceMaps.LEDGER_SECRETS, (version, writes) -> recoveryChanged());
+        store.addGlobalCommitHook(ServiceMaps.RECOVERY_WRAPPING_KEY, (version, writes) -> {
+            if (writes.getOrDefault(org.consort.node.recovery.Recovery.RECOVERED, Optional.empty()).isPresent()
+                    && replicator.isPrimary()) {
+                admin.execute(this::completeRecovery);
             }
         });
         engine = new TxEngine(store, replicator, views, config.limits());
@@ -458,7 +556,18 @@ public final class Node implements AutoCloseable {
             awaitOwnRecord(Duration.ofSeconds(rep.joinTimeoutSeconds()));
         }
 
-        ethereum.start(clock.instant().getEpochSecond(), EthereumEndpoints.writeSubmitter(engine));
+        if (recovering) {
+            recoveryTransaction();
+        }
+        // While recovering, the chain's private state is not back: nothing may be written for it.
+        ethereum.start(clock.instant().getEpochSecond(), Files.exists(Path.of(config.nodeDir(), NodeFiles.RECOVERING))
+                ? new org.consort.ethereum.WriteSubmitter() {
+                    @Override
+                    public <T> Written<T> write(java.util.function.Function<WriteTx, T> body) throws Refused {
+                        throw new Refused("the service is recovering");
+                    }
+                }
+                : EthereumEndpoints.writeSubmitter(engine));
         metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's store", store::version);
         metrics.gauge("consort.ledger.committed.seqno", "Committed seqno", committed::get);
         metrics.gauge("consort.view", "View this node orders transactions in (-1 when not primary)", replicator::view);
@@ -473,6 +582,8 @@ public final class Node implements AutoCloseable {
         new GovEndpoints(governance, clock, ledger::root).register(registry);
         new JoinEndpoints(joinService()).register(registry);
         new EthereumEndpoints(ethereum, this::receipt, views, replicator::isPrimary).register(registry);
+        new org.consort.node.recovery.RecoveryEndpoints(new org.consort.governance.RecoveryShares(GOV_REQUEST_WINDOW), clock)
+                .register(registry);
         NodeEndpoints.register(registry, this);
         registry.freeze();
         PrimaryForwarder forwarder = new PrimaryForwarder(identity, serviceCert, this::primaryUrl, this::isTrustedNodeCert);
@@ -596,6 +707,11 @@ public final class Node implements AutoCloseable {
             }
 
             @Override
+            public long viewOffset() {
+                return placement.viewOffset();
+            }
+
+            @Override
             public NetworkSecrets networkSecrets() {
                 return new NetworkSecrets(serviceKey, secrets);
             }
@@ -655,6 +771,230 @@ public final class Node implements AutoCloseable {
             primaryDuty(id);
         }
         rekeyIfRequested();
+        refreshRecovery();
+        if (store.readTxAt(store.globalCommitVersion()).read(ServiceMaps.RECOVERY_WRAPPING_KEY)
+                .get(org.consort.node.recovery.Recovery.RECOVERED).isPresent()) {
+            completeRecovery();
+        }
+    }
+
+    // ---- recovery ------------------------------------------------------------------------
+
+    private void recoveryChanged() {
+        if (replicator.isPrimary()) {
+            admin.execute(this::refreshRecovery);
+        }
+    }
+
+    /** Primary only: issues recovery shares again when what they depend on changed and the service is Open. */
+    private void refreshRecovery() {
+        if (!replicator.isPrimary()) {
+            return;
+        }
+        ReadTx committedState = store.readTxAt(store.globalCommitVersion());
+        // Not while recovering: the shares in the state are the lost service's, and they are what
+        // brings its secrets back. Nor before this service's own identity is in the state.
+        if (Files.exists(Path.of(config.nodeDir(), NodeFiles.RECOVERING))
+                || !Pem.certificate(serviceCert).equals(serviceInfo(committedState).path("cert").asText())
+                || org.consort.governance.GovReads.serviceStatus(committedState).orElse(null)
+                != org.consort.governance.ServiceStatus.Open) {
+            return;
+        }
+        String fingerprint = org.consort.node.recovery.Recovery.fingerprint(committedState, secrets);
+        if (org.consort.node.recovery.Recovery.issuedFingerprint(committedState).filter(fingerprint::equals).isPresent()) {
+            return;
+        }
+        Optional<String> why = org.consort.node.recovery.Recovery.cannotIssue(committedState);
+        if (why.isPresent()) {
+            LOG.warn("recovery shares are not issued: {}; after a total loss this service could not be recovered", why.get());
+            return;
+        }
+        try {
+            long seqno = engine.writeInternal(tx -> org.consort.node.recovery.Recovery.issue(tx, secrets, random));
+            LOG.info("recovery shares issued at seqno {} to {}", seqno,
+                    org.consort.node.recovery.Recovery.shareHolders(store.readTx()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not issue recovery shares: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The first transaction of a recovered service, once it leads: its new identity replaces the
+     * old one (which it endorses, so old receipts keep their meaning), the lost nodes are retired,
+     * this node is trusted, and the service is Recovering until members vote it open and give
+     * their shares.
+     */
+    private void recoveryTransaction() throws InterruptedException {
+        String certPem = Pem.certificate(serviceCert);
+        ObjectNode info = serviceInfo(store.readTx());
+        if (certPem.equals(info.path("cert").asText())) {
+            return; // written before a restart
+        }
+        awaitPrimary(START_TIMEOUT);
+        JsonNode marker;
+        try {
+            marker = Json.MAPPER.readTree(Files.readAllBytes(Path.of(config.nodeDir(), NodeFiles.RECOVERING)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + NodeFiles.RECOVERING, e);
+        }
+        long recoveredFrom = marker.path("recoveredFromSeqno").asLong();
+        String measurement = VirtualAttestation.measurement();
+        NodeRecord self = new NodeRecord(NodeRecord.TRUSTED, Optional.of(identity.certificatePem()), Optional.empty(), url(),
+                config.host() + ":" + placement.raftPort(), VirtualAttestation.PLATFORM, measurement);
+        long seqno = engine.writeInternal(tx -> {
+            ObjectNode now = serviceInfo(tx);
+            String oldPem = now.path("cert").asText();
+            X509Certificate old = Pem.readCertificate(oldPem);
+            X509Certificate endorsement = Certificates.nodeCertificate(old.getPublicKey(), "Consort service (previous identity)",
+                    serviceKey, serviceCert, clock.instant().minus(Duration.ofMinutes(5)), NODE_CERT_VALIDITY,
+                    new Certificates.SubjectAltNames(List.of(), List.of()), random);
+            now.withArray("previousIdentities").add(oldPem);
+            now.withArray("previousIdentityEndorsements").add(Pem.certificate(endorsement));
+            now.put("cert", certPem);
+            now.put("status", org.consort.governance.ServiceStatus.Recovering.name());
+            now.put("recoveredFromSeqno", recoveredFrom);
+            now.put("recoveryCount", now.path("recoveryCount").asInt(0) + 1);
+            tx.write(GovMaps.SERVICE_INFO).put(GovMaps.SERVICE_KEY, new String(Json.bytes(now), StandardCharsets.UTF_8));
+            List<String> lost = new ArrayList<>();
+            tx.read(GovMaps.NODES).forEach((id, json) -> lost.add(id));
+            for (String id : lost) {
+                NodeRecord r = NodeRecord.fromJson(tx.read(GovMaps.NODES).get(id).orElseThrow());
+                if (!r.status().equals(NodeRecord.RETIRED)) {
+                    tx.write(GovMaps.NODES).put(id, r.withStatus(NodeRecord.RETIRED).toJson());
+                }
+            }
+            tx.write(GovMaps.NODES).put(identity.id(), self.toJson());
+            ObjectNode code = Json.object().put("platform", VirtualAttestation.PLATFORM).put("status", "AllowedToJoin");
+            tx.write(ServiceMaps.NODE_CODE_IDS).put(measurement, new String(Json.bytes(code), StandardCharsets.UTF_8));
+        });
+        awaitCommitted(seqno, START_TIMEOUT);
+        LOG.info("recovery: the service is Recovering under its new identity (seqno {}); members vote it open, then give"
+                + " their shares", seqno);
+    }
+
+    private static ObjectNode serviceInfo(ReadTx tx) {
+        return (ObjectNode) Json.parseObject(tx.read(GovMaps.SERVICE_INFO).get(GovMaps.SERVICE_KEY).orElse("{}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Most bytes of restored private state one transaction carries. */
+    public static final int RESTORE_CHUNK_BYTES = 512 << 10;
+
+    /**
+     * Primary, once the members' shares gave the wrapping key back: unwraps the lost service's
+     * ledger secrets, reads the private parts of its entries (learning the secrets of later
+     * rekeys on the way), writes the resulting private state back in bounded transactions, and
+     * opens the service. The recovery shares of the recovered service are issued after.
+     */
+    private synchronized void completeRecovery() {
+        if (!replicator.isPrimary() || !Files.exists(Path.of(config.nodeDir(), NodeFiles.RECOVERING))) {
+            return;
+        }
+        ReadTx committedState = store.readTxAt(store.globalCommitVersion());
+        Optional<byte[]> key = committedState.read(ServiceMaps.RECOVERY_WRAPPING_KEY).get(org.consort.node.recovery.Recovery.RECOVERED);
+        if (key.isEmpty()) {
+            return;
+        }
+        long upTo = serviceInfo(committedState).path("recoveredFromSeqno").asLong();
+        try {
+            LedgerSecrets previous = org.consort.node.recovery.Recovery.unwrap(committedState, key.get());
+            for (LedgerSecrets.Secret sec : previous.all()) {
+                secrets.restore(sec.version(), sec.key());
+            }
+            saveSecrets();
+            java.util.Map<String, java.util.LinkedHashMap<java.nio.ByteBuffer, byte[]>> privateState = new java.util.TreeMap<>();
+            java.util.Set<String> skip = java.util.Set.of(ServiceMaps.RECOVERY_WRAPPING_KEY.name(),
+                    GovMaps.RECOVERY_SUBMITTED_SHARES.name());
+            for (long q = ledger.firstSeqno(); q <= upTo; q++) {
+                org.consort.ledger.LedgerEntry e = ledger.entry(q).orElseThrow();
+                if (e.kind() != EntryKind.WRITE_SET || e.privateLength() == 0) {
+                    continue;
+                }
+                if (secrets.get(e.secretVersion()).isEmpty()) {
+                    learnFrom(privateState);
+                }
+                WriteSet ws = WriteSet.deserialize(q, q - 1, new byte[0], e.decryptPrivate(secrets));
+                for (String name : ws.mapNames()) {
+                    if (skip.contains(name)) {
+                        continue;
+                    }
+                    var m = privateState.computeIfAbsent(name, n -> new java.util.LinkedHashMap<>());
+                    for (WriteSet.KeyWrite w : ws.writes(name)) {
+                        m.put(java.nio.ByteBuffer.wrap(w.key()), w.value().orElse(null));
+                    }
+                }
+            }
+            learnFrom(privateState);
+            saveSecrets();
+            // Written back in bounded transactions, through the normal write path.
+            List<Object[]> chunk = new ArrayList<>();
+            long bytes = 0;
+            int txs = 0;
+            for (var m : privateState.entrySet()) {
+                for (var kv : m.getValue().entrySet()) {
+                    byte[] k = new byte[kv.getKey().remaining()];
+                    kv.getKey().duplicate().get(k);
+                    chunk.add(new Object[] {m.getKey(), k, kv.getValue()});
+                    bytes += k.length + (kv.getValue() == null ? 0 : kv.getValue().length);
+                    if (bytes >= RESTORE_CHUNK_BYTES) {
+                        writeRestored(chunk);
+                        txs++;
+                        chunk.clear();
+                        bytes = 0;
+                    }
+                }
+            }
+            writeRestored(chunk);
+            long open = engine.writeInternal(tx -> {
+                ObjectNode now = serviceInfo(tx);
+                now.put("status", org.consort.governance.ServiceStatus.Open.name());
+                tx.write(GovMaps.SERVICE_INFO).put(GovMaps.SERVICE_KEY, new String(Json.bytes(now), StandardCharsets.UTF_8));
+                tx.write(ServiceMaps.RECOVERY_WRAPPING_KEY).remove(org.consort.node.recovery.Recovery.RECOVERED);
+            });
+            awaitCommitted(open, START_TIMEOUT);
+            Files.deleteIfExists(Path.of(config.nodeDir(), NodeFiles.RECOVERING));
+            LOG.info("recovery complete: {} ledger secret versions back, private state of {} maps restored in {} transactions;"
+                    + " the service is Open (seqno {})", secrets.all().size(), privateState.size(), txs + 1, open);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            LOG.error("recovery could not complete: {}", e.getMessage(), e);
+        }
+    }
+
+    private void writeRestored(List<Object[]> chunk) {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        engine.writeInternal(tx -> {
+            for (Object[] w : chunk) {
+                var writer = tx.write(MapName.raw((String) w[0]));
+                if (w[2] == null) {
+                    writer.remove((byte[]) w[1]);
+                } else {
+                    writer.put((byte[]) w[1], (byte[]) w[2]);
+                }
+            }
+        });
+    }
+
+    /** Adds the secrets of later rekeys found in the private state read so far. */
+    private void learnFrom(java.util.Map<String, java.util.LinkedHashMap<java.nio.ByteBuffer, byte[]>> privateState) {
+        var found = privateState.get(ServiceMaps.LEDGER_SECRETS.name());
+        if (found == null) {
+            return;
+        }
+        for (var kv : found.entrySet()) {
+            if (kv.getValue() == null) {
+                continue;
+            }
+            byte[] k = new byte[kv.getKey().remaining()];
+            kv.getKey().duplicate().get(k);
+            long version = ServiceMaps.LEDGER_SECRETS.keys().decode(k);
+            secrets.restore((int) version, kv.getValue());
+        }
+    }
+
+    private void saveSecrets() throws IOException {
+        NodeFiles.writePrivate(Path.of(config.nodeDir(), NodeFiles.LEDGER_SECRETS), secrets.toJson());
     }
 
     /** Primary only, on the admin thread: endorse a trusted node, or take a retired one out of the group. */

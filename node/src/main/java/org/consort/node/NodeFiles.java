@@ -30,6 +30,8 @@ public final class NodeFiles {
      * "peers": [{"id", "host", "port"}]} as of its first start, so restarts use the same ports.
      */
     public static final String REPLICATION = "replication.json";
+    /** Present while a recovered service waits for its members' shares: {"recoveredFromSeqno", "lastView"}. */
+    public static final String RECOVERING = "recovering.json";
     /** Folder of the replicated log (Apache Ratis storage). */
     public static final String RAFT_DIR = "raft";
     /** Written once the node listens: {"nodeId", "url", "pid"}. */

@@ -91,6 +91,33 @@ class ReplicationIT {
             awaitSameCommit(users, Duration.ofSeconds(30));
             assertSameLedgers(nodes);
 
+            // An Ethereum transfer signed by the user's bound key, sent through a backup (forwarded
+            // to the primary's sequencer), is mined and its receipt is read from the other backup.
+            int ethPrimary = primaryIndex(users.get(0), nodes);
+            ConsortClient viaBackup = users.get((ethPrimary + 1) % 3);
+            ConsortClient otherBackup = users.get((ethPrimary + 2) % 3);
+            long chainId = Long.decode(rpc(viaBackup, "eth_chainId", List.of()).path("result").asText());
+            org.web3j.crypto.Credentials eth = org.web3j.crypto.Credentials.create(net.at("/users/0/ethereumPrivateKey").asText());
+            String nonce = rpc(viaBackup, "eth_getTransactionCount", List.of(eth.getAddress(), "pending")).path("result").asText();
+            org.web3j.crypto.RawTransaction transfer = org.web3j.crypto.RawTransaction.createEtherTransaction(
+                    new java.math.BigInteger(nonce.substring(2), 16), java.math.BigInteger.ZERO, java.math.BigInteger.valueOf(21_000),
+                    "0x00000000000000000000000000000000000000aa", java.math.BigInteger.valueOf(12345));
+            String raw = org.web3j.utils.Numeric.toHexString(org.web3j.crypto.TransactionEncoder.signMessage(transfer, chainId, eth));
+            JsonNode sent = rpc(viaBackup, "eth_sendRawTransaction", List.of(raw));
+            assertThat(sent.has("result")).as(sent.toString()).isTrue();
+            String txHash = sent.path("result").asText();
+            JsonNode receipt = null;
+            long ethDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < ethDeadline) {
+                receipt = rpc(otherBackup, "eth_getTransactionReceipt", List.of(txHash)).path("result");
+                if (receipt.isObject()) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(receipt).as("receipt of %s on another node", txHash).isNotNull();
+            assertThat(receipt.path("status").asText()).isEqualTo("0x1");
+
             // Steady load through the two backups while the primary is killed.
             int primary = primaryIndex(users.get(0), nodes);
             List<Integer> backups = new ArrayList<>(List.of(0, 1, 2));
@@ -245,6 +272,13 @@ class ReplicationIT {
                 p.close();
             }
         }
+    }
+
+    private static JsonNode rpc(ConsortClient c, String method, List<Object> params) throws Exception {
+        ConsortClient.Response r = c.postJson("/app/ethereum", Map.of("jsonrpc", "2.0", "id", 1, "method", method,
+                "params", params));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r.json();
     }
 
     /** Writes as a client should: a 503 (no primary right now) is retried after its Retry-After. */

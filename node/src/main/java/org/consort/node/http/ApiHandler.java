@@ -105,6 +105,9 @@ public final class ApiHandler extends Handler.Abstract {
         byte[] body;
         Map<String, String> headers = Map.of();
         try {
+            // The body is read (within its bound) before any answer, errors included: an HTTP/2
+            // stream answered before its body was read is reset, and the client may lose the answer.
+            byte[] requestBody = readBody(request);
             EndpointRegistry.Lookup lookup = registry.find(method, path == null ? "" : path);
             switch (lookup) {
                 case EndpointRegistry.NotFound nf -> throw new HttpError(404, "ResourceNotFound",
@@ -124,7 +127,6 @@ public final class ApiHandler extends Handler.Abstract {
                         peer = forwardedCaller(forwardedCaller, peer);
                     }
                     Caller caller = authenticator.authenticate(endpoint.auth(), peer);
-                    byte[] requestBody = readBody(request);
                     RequestContext ctx = new RequestContext(caller, query(request), found.pathParams(), requestBody);
                     Object result;
                     try {

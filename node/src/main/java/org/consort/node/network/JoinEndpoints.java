@@ -40,6 +40,9 @@ public final class JoinEndpoints {
         /** The replication group's current members. */
         List<Peer> peers();
 
+        /** What the group adds to its log terms to make views (non-zero after a recovery). */
+        long viewOffset();
+
         /** The secrets a trusted node receives. */
         NetworkSecrets networkSecrets();
 
@@ -93,6 +96,7 @@ public final class JoinEndpoints {
         out.put("cert", r.cert().get());
         out.put("serviceCert", Pem.certificate(service.serviceCert()));
         out.put("groupId", service.groupId().toString());
+        out.put("viewOffset", service.viewOffset());
         ArrayNode peers = out.putArray("peers");
         for (Peer p : service.peers()) {
             peers.addObject().put("nodeId", p.id()).put("raftAddress", p.address());

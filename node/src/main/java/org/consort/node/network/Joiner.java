@@ -42,7 +42,7 @@ public final class Joiner {
 
     /** What the service answers once this node is trusted. */
     public record Admission(String nodeId, X509Certificate endorsedCert, UUID groupId, List<Peer> peers,
-                            NetworkSecrets secrets) {
+                            NetworkSecrets secrets, long viewOffset) {
     }
 
     /** The service refused the node (the reason is the message); asking again will not help. */
@@ -182,6 +182,7 @@ public final class Joiner {
         }
         NetworkSecrets secrets = NetworkSecrets.open(a.path("networkSecrets").asText(), nodeKey.getPublic(),
                 nodeKey.getPrivate(), nodeId);
-        return new Admission(nodeId, cert, UUID.fromString(a.path("groupId").asText()), peers, secrets);
+        return new Admission(nodeId, cert, UUID.fromString(a.path("groupId").asText()), peers, secrets,
+                a.path("viewOffset").asLong(0));
     }
 }

@@ -163,6 +163,21 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         this.batcher = new Thread(this::runBatcher, "ledger-batcher");
     }
 
+    /**
+     * Views are the log's terms plus this offset: 0 for a service's own log; a recovered service
+     * starts a new log whose terms restart at 1, so its views continue after the old ledger's.
+     */
+    public void viewOffset(long offset) {
+        InvariantViolation.check(offset >= 0, "view offset must not be negative");
+        this.viewOffset = offset;
+    }
+
+    private volatile long viewOffset;
+
+    private long viewOf(long term) {
+        return term + viewOffset;
+    }
+
     /** Connects the log that this replicator proposes to and is driven by; once, before {@link #start}. */
     public void attach(ReplicatedLog replicatedLog) {
         InvariantViolation.check(this.log == null, "a replicated log is already attached");
@@ -456,8 +471,9 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private String misfit(long term, List<LedgerEntry> entries) {
         long expected = entries.get(0).txId().seqno();
         for (LedgerEntry e : entries) {
-            if (e.txId().view() != term) {
-                return "entry " + e.txId() + " was proposed in view " + e.txId().view() + " but logged in term " + term;
+            if (e.txId().view() != viewOf(term)) {
+                return "entry " + e.txId() + " was proposed in view " + e.txId().view() + " but logged in term " + term
+                        + " (view " + viewOf(term) + ")";
             }
             if (e.txId().seqno() != expected) {
                 return "entry " + e.txId() + " breaks the batch's sequence (expected seqno " + expected + ")";
@@ -566,6 +582,7 @@ public final class LogReplicator implements Replicator, LogStateMachine {
 
     @Override
     public void onLeaderReady(long term) {
+        long view = viewOf(term);
         synchronized (mutex) {
             if (primaryView >= 0) {
                 discard("this node leads a new term " + term);
@@ -575,11 +592,11 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             speculative = ledger.frontier();
             InvariantViolation.check(speculative.size() == appliedSeqno, "the ledger's Merkle tree holds "
                     + speculative.size() + " entries, not " + appliedSeqno);
-            views.startView(term, appliedSeqno + 1);
+            views.startView(view, appliedSeqno + 1);
             entriesSinceSignature = 0;
             lastSignatureNanos = nanos();
-            primaryView = term;
-            LOG.info("primary in view {} from seqno {}", term, appliedSeqno + 1);
+            primaryView = view;
+            LOG.info("primary in view {} from seqno {}", view, appliedSeqno + 1);
         }
         // The first entry of a view is a signature: it commits what earlier views left unsigned.
         requestSignature();
@@ -589,7 +606,7 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     @Override
     public void onNotLeader(long term) {
         synchronized (mutex) {
-            if (primaryView == term) {
+            if (primaryView == viewOf(term)) {
                 discard("no longer the leader of term " + term);
             }
         }

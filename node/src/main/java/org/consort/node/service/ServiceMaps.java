@@ -34,5 +34,19 @@ public final class ServiceMaps {
     public static final MapName<Long, byte[]> LEDGER_SECRETS =
             MapName.of("consort.internal.ledger_secrets", Codec.int64(), Codec.bytes());
 
+    /**
+     * "current" → JSON {"iv", "ciphertext", "latestVersion", "fingerprint"}: every ledger secret,
+     * AES-256-GCM encrypted with the recovery wrapping key. Public: a recovering node reads it
+     * from the public part of the ledger, before it holds any secret.
+     */
+    public static final MapName<String, String> RECOVERY_WRAPPED_SECRETS =
+            MapName.of("public:consort.internal.recovery.wrapped_ledger_secrets", Codec.utf8(), Codec.utf8());
+    /**
+     * "current" → the wrapping key of the shares last issued; "recovered" → the key members'
+     * shares gave back during a recovery. Private (encrypted in the ledger).
+     */
+    public static final MapName<String, byte[]> RECOVERY_WRAPPING_KEY =
+            MapName.of("consort.internal.recovery.wrapping_key", Codec.utf8(), Codec.bytes());
+
     public static final String SERVICE_KEY = GovMaps.SERVICE_KEY;
 }
