@@ -28,17 +28,8 @@ public final class NodeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            NodeConfig cfg;
-            try {
-                cfg = NodeConfig.read(config);
-            } catch (java.nio.file.NoSuchFileException e) {
-                System.err.println("consort node start: no such config file: " + config);
-                return 2;
-            } catch (IllegalArgumentException e) {
-                System.err.println("consort node start: " + e.getMessage());
-                return 2;
-            }
-            return run(cfg, "start");
+            NodeConfig cfg = readConfig(config, "start");
+            return cfg == null ? 2 : run(cfg, "start");
         }
     }
 
@@ -60,9 +51,11 @@ public final class NodeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            NodeConfig cfg;
+            NodeConfig cfg = readConfig(config, "join");
+            if (cfg == null) {
+                return 2;
+            }
             try {
-                cfg = NodeConfig.read(config);
                 NodeConfig.Join join = cfg.join();
                 String t = target != null ? target : join == null ? null : join.target();
                 String sc = serviceCert != null ? serviceCert.toAbsolutePath().toString() : join == null ? null : join.serviceCert();
@@ -73,9 +66,6 @@ public final class NodeCommand implements Runnable {
                 cfg = new NodeConfig(cfg.nodeDir(), cfg.ledgerDir(), cfg.host(), cfg.port(), cfg.initialMembers(),
                         cfg.initialUsers(), cfg.signatureIntervalEntries(), cfg.signatureIntervalMs(), cfg.ledgerChunkBytes(),
                         cfg.fsync(), cfg.limits(), cfg.raftPort(), new NodeConfig.Join(t, sc), cfg.replication(), cfg.ethereum());
-            } catch (java.nio.file.NoSuchFileException e) {
-                System.err.println("consort node join: no such config file: " + config);
-                return 2;
             } catch (IllegalArgumentException e) {
                 System.err.println("consort node join: " + e.getMessage());
                 return 2;
@@ -97,18 +87,21 @@ public final class NodeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            NodeConfig cfg;
-            try {
-                cfg = NodeConfig.read(config);
-            } catch (java.nio.file.NoSuchFileException e) {
-                System.err.println("consort node recover: no such config file: " + config);
-                return 2;
-            } catch (IllegalArgumentException e) {
-                System.err.println("consort node recover: " + e.getMessage());
-                return 2;
-            }
-            return run(cfg, "recover");
+            NodeConfig cfg = readConfig(config, "recover");
+            return cfg == null ? 2 : run(cfg, "recover");
         }
+    }
+
+    /** The config, or null after printing why it cannot be read. */
+    static NodeConfig readConfig(Path config, String verb) throws java.io.IOException {
+        try {
+            return NodeConfig.read(config);
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("consort node " + verb + ": no such config file: " + config);
+        } catch (IllegalArgumentException e) {
+            System.err.println("consort node " + verb + ": " + e.getMessage());
+        }
+        return null;
     }
 
     static int run(NodeConfig cfg, String verb) throws InterruptedException {

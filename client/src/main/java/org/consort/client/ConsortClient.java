@@ -9,17 +9,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Optional;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import org.consort.crypto.Pem;
+import org.consort.crypto.TlsContexts;
 
 /**
  * A client of one Consort node over HTTPS: trusts only the service certificate (node
@@ -65,32 +60,21 @@ public final class ConsortClient {
 
     public static ConsortClient connect(String url, Path serviceCert, Path cert, Path key, HttpClient.Version version)
             throws IOException {
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("service", Pem.readCertificate(Files.readString(serviceCert)));
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            KeyManagerFactory kmf = null;
-            if (cert != null && key != null) {
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                ks.load(null, null);
-                PrivateKey pk = Pem.readPrivateKey(Files.readString(key));
-                X509Certificate c = Pem.readCertificate(Files.readString(cert));
-                ks.setKeyEntry("caller", pk, new char[0], new X509Certificate[] {c});
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(ks, new char[0]);
-            }
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-            SSLParameters params = new SSLParameters();
-            params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-            HttpClient http = HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(version)
-                    .connectTimeout(Duration.ofSeconds(10)).build();
-            return new ConsortClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), http);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("cannot set up TLS: " + e.getMessage(), e);
+        X509Certificate trusted = Pem.readCertificate(Files.readString(serviceCert));
+        PrivateKey pk = null;
+        X509Certificate[] chain = null;
+        if (cert != null && key != null) {
+            pk = Pem.readPrivateKey(Files.readString(key));
+            chain = new X509Certificate[] {Pem.readCertificate(Files.readString(cert))};
         }
+        HttpClient http;
+        try {
+            http = HttpClient.newBuilder().sslContext(TlsContexts.client(pk, chain, trusted))
+                    .sslParameters(TlsContexts.parameters()).version(version).connectTimeout(Duration.ofSeconds(10)).build();
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return new ConsortClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), http);
     }
 
     public Response get(String pathAndQuery) throws IOException, InterruptedException {

@@ -5,9 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -18,11 +15,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import org.consort.crypto.Identity;
+import org.consort.crypto.TlsContexts;
 
 /**
  * Forwards requests to the primary over HTTPS, presenting this node's certificate (so the
@@ -45,26 +39,11 @@ public final class PrimaryForwarder implements ApiHandler.Forwarding {
             Predicate<X509Certificate> trustedNode) {
         this.primaryUrl = Objects.requireNonNull(primaryUrl);
         this.trustedNode = Objects.requireNonNull(trustedNode);
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("service", serviceCert);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("node", node.privateKey(), new char[0], new X509Certificate[] {node.certificate(), serviceCert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, new char[0]);
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-            SSLParameters params = new SSLParameters();
-            params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-            this.http = HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(HttpClient.Version.HTTP_2)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot set up TLS for forwarding: " + e.getMessage(), e);
-        }
+        this.http = HttpClient.newBuilder()
+                .sslContext(TlsContexts.client(node.privateKey(), new X509Certificate[] {node.certificate(), serviceCert},
+                        serviceCert))
+                .sslParameters(TlsContexts.parameters()).version(HttpClient.Version.HTTP_2)
+                .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     @Override

@@ -7,21 +7,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import org.consort.crypto.Certificates;
 import org.consort.crypto.Pem;
+import org.consort.crypto.TlsContexts;
 import org.consort.node.http.Json;
 import org.consort.replication.Peer;
 import org.slf4j.Logger;
@@ -63,26 +57,9 @@ public final class Joiner {
         this.nodeKey = nodeKey;
         this.joinCert = joinCert;
         this.nodeId = Certificates.keyId(joinCert);
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("service", serviceCert);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("node", nodeKey.getPrivate(), new char[0], new X509Certificate[] {joinCert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, new char[0]);
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-            SSLParameters params = new SSLParameters();
-            params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-            this.http = HttpClient.newBuilder().sslContext(ssl).sslParameters(params)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot set up TLS to join: " + e.getMessage(), e);
-        }
+        this.http = HttpClient.newBuilder()
+                .sslContext(TlsContexts.client(nodeKey.getPrivate(), new X509Certificate[] {joinCert}, serviceCert))
+                .sslParameters(TlsContexts.parameters()).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     public String nodeId() {
