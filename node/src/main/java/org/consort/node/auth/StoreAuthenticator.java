@@ -100,9 +100,21 @@ public final class StoreAuthenticator implements Authenticator {
         }
     }
 
+    /** The service info text last parsed and its status: the info rarely changes, requests are many. */
+    private volatile Object[] lastServiceInfo = {null, java.util.Optional.empty()};
+
     /** Users are served only once members have opened the service. */
-    private static void requireOpen(ReadTx tx) {
-        java.util.Optional<org.consort.governance.ServiceStatus> status = org.consort.governance.GovReads.serviceStatus(tx);
+    @SuppressWarnings("unchecked")
+    private void requireOpen(ReadTx tx) {
+        String info = tx.read(ServiceMaps.SERVICE_INFO).get(ServiceMaps.SERVICE_KEY).orElse(null);
+        Object[] last = lastServiceInfo;
+        java.util.Optional<org.consort.governance.ServiceStatus> status;
+        if (info != null && info.equals(last[0])) {
+            status = (java.util.Optional<org.consort.governance.ServiceStatus>) last[1];
+        } else {
+            status = org.consort.governance.GovReads.serviceStatus(tx);
+            lastServiceInfo = new Object[] {info, status};
+        }
         if (status.isEmpty() || status.get() != org.consort.governance.ServiceStatus.Open) {
             throw new HttpError(403, "ServiceNotOpen", "the service is not open to users (status "
                     + status.map(Enum::name).orElse("unknown") + "); its members must open it");
