@@ -573,6 +573,10 @@ public final class Node implements AutoCloseable {
         metrics.gauge("consort.view", "View this node orders transactions in (-1 when not primary)", replicator::view);
         metrics.gauge("consort.replication.ignored.batches", "Replicated batches ignored by every node",
                 replicator::ignoredBatches);
+        metrics.gauge("consort.replication.proposed.batches", "Batches this node proposed as primary",
+                replicator::proposedBatches);
+        metrics.gauge("consort.replication.proposed.entries", "Entries in the batches this node proposed as primary",
+                replicator::proposedEntries);
         metrics.gauge("consort.ethereum.blocks", "Ethereum blocks this node's sequencer wrote", ethereum.sequencer()::blocksWritten);
         metrics.gauge("consort.ethereum.transactions.waiting", "Ethereum transactions waiting for a block",
                 ethereum.sequencer()::waiting);

@@ -116,6 +116,8 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private final Thread batcher;
     private final Object mutex = new Object();
     private final AtomicLong ignoredBatches = new AtomicLong();
+    private final AtomicLong proposedBatches = new AtomicLong();
+    private final AtomicLong proposedEntries = new AtomicLong();
     private volatile ReplicatedLog log;
     private volatile boolean running = true;
     private volatile Consumer<List<String>> membershipListener = ids -> { };
@@ -276,6 +278,16 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         return ignoredBatches.get();
     }
 
+    /** Batches this node proposed as primary. */
+    public long proposedBatches() {
+        return proposedBatches.get();
+    }
+
+    /** Entries in the batches this node proposed as primary. */
+    public long proposedEntries() {
+        return proposedEntries.get();
+    }
+
     /**
      * Orders a signature entry now unless one is on its way or this node is not the primary.
      * The signature takes the next seqno through the store, like any transaction.
@@ -376,6 +388,8 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 return false;
             }
             byte[] payload = EntryBatch.encode(batch);
+            proposedBatches.incrementAndGet();
+            proposedEntries.addAndGet(batch.size());
             log.propose(payload).whenComplete((c, t) -> {
                 proposals.release();
                 if (t != null) {
