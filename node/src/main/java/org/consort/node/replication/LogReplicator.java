@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
  * the log's apply thread calls {@link #applyBatch} and {@link #onLeaderReady}; the log's own
  * threads call {@link #onNotLeader}; the batcher thread builds and proposes batches. The
  * replicated state is guarded by one monitor, always taken before the store's commit lock.
+ * A deterministic simulation starts it with {@link #startDriven} instead and makes every one
+ * of these calls, batcher iterations included ({@link #pumpBatcher}), on one thread.
  */
 public final class LogReplicator implements Replicator, LogStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(LogReplicator.class);
@@ -118,6 +120,8 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private final AtomicLong ignoredBatches = new AtomicLong();
     private volatile ReplicatedLog log;
     private volatile boolean running = true;
+    /** Started by {@link #startDriven}: no batcher thread; the caller pumps it (tests only). */
+    private volatile boolean driven;
     private volatile Consumer<List<String>> membershipListener = ids -> { };
     private volatile LongConsumer afterApply = seqno -> { };
     private volatile Runnable onPrimary = () -> { };
@@ -186,6 +190,43 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         InvariantViolation.check(log != null, "attach a replicated log before starting");
         lastSignatureNanos = nanos();
         batcher.start();
+    }
+
+    /**
+     * Starts without the batcher thread, for a deterministic simulation that runs the whole
+     * node on one thread: the caller runs each batcher iteration with {@link #pumpBatcher},
+     * time comes only from the clock given at construction, and a step-down request goes to the
+     * log on the calling thread (so the log's {@code stepDown} must only record it). The node
+     * uses {@link #start}.
+     */
+    public void startDriven() {
+        InvariantViolation.check(log != null, "attach a replicated log before starting");
+        InvariantViolation.check(batcher.getState() == Thread.State.NEW && !driven, "the replicator is already started");
+        driven = true;
+        lastSignatureNanos = nanos();
+    }
+
+    /**
+     * After {@link #startDriven}: one iteration of the batcher on the caller's thread, without
+     * waiting (for items, or for room among the proposals in flight: what cannot be proposed
+     * now waits for the next call). Returns true when a batch was proposed. A failure is fatal,
+     * as on the batcher thread.
+     */
+    public boolean pumpBatcher() {
+        InvariantViolation.check(driven, "pumpBatcher needs a replicator started with startDriven");
+        if (!running) {
+            return false;
+        }
+        try {
+            return batchOnce(new ArrayList<>(), false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Throwable t) {
+            LOG.error("the ledger batcher failed; the node must stop", t);
+            fatal(t);
+            return false;
+        }
     }
 
     private long nanos() {
@@ -282,33 +323,7 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         List<Item> items = new ArrayList<>();
         try {
             while (running) {
-                long waitNanos = entriesSinceSignature > 0
-                        ? Math.max(100_000, lastSignatureNanos + TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()) - nanos())
-                        : TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
-                items.addAll(carried);
-                carried.clear();
-                if (items.isEmpty()) {
-                    Item first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
-                    if (first != null) {
-                        items.add(first);
-                    }
-                }
-                if (items.size() < settings.batchEntriesMax()) {
-                    queue.drainTo(items, settings.batchEntriesMax() - items.size());
-                }
-                if (!items.isEmpty()) {
-                    // Wait for room outside the monitor; the view is checked again inside it.
-                    proposals.acquire();
-                    if (!proposeUnderMonitor(items)) {
-                        proposals.release();
-                    }
-                    items.clear();
-                }
-                if (isPrimary() && !signaturePending && entriesSinceSignature > 0
-                        && (entriesSinceSignature >= settings.signatureIntervalEntries()
-                        || nanos() - lastSignatureNanos >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
-                    requestSignature();
-                }
+                batchOnce(items, true);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -316,6 +331,58 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             LOG.error("the ledger batcher failed; the node must stop", t);
             fatal(t);
         }
+    }
+
+    /**
+     * One batcher iteration (batcher thread, or the caller of {@link #pumpBatcher}): takes
+     * items, proposes at most one batch, and orders a signature when one is due. When
+     * {@code blocking}, waits for the first item (until a signature is due) and for room among
+     * the proposals in flight; otherwise never waits, and items without room are carried to the
+     * next iteration. {@code items} is empty on entry and on return. True when a batch was proposed.
+     */
+    private boolean batchOnce(List<Item> items, boolean blocking) throws InterruptedException {
+        boolean proposed = false;
+        items.addAll(carried);
+        carried.clear();
+        if (items.isEmpty()) {
+            Item first;
+            if (blocking) {
+                long waitNanos = entriesSinceSignature > 0
+                        ? Math.max(100_000, lastSignatureNanos + TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()) - nanos())
+                        : TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
+                first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
+            } else {
+                first = queue.poll();
+            }
+            if (first != null) {
+                items.add(first);
+            }
+        }
+        if (items.size() < settings.batchEntriesMax()) {
+            queue.drainTo(items, settings.batchEntriesMax() - items.size());
+        }
+        if (!items.isEmpty()) {
+            // Wait for room outside the monitor; the view is checked again inside it.
+            if (blocking) {
+                proposals.acquire();
+            } else if (!proposals.tryAcquire()) {
+                carried.addAll(items);
+                items.clear();
+            }
+            if (!items.isEmpty()) {
+                proposed = proposeUnderMonitor(items);
+                if (!proposed) {
+                    proposals.release();
+                }
+                items.clear();
+            }
+        }
+        if (isPrimary() && !signaturePending && entriesSinceSignature > 0
+                && (entriesSinceSignature >= settings.signatureIntervalEntries()
+                || nanos() - lastSignatureNanos >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
+            requestSignature();
+        }
+        return proposed;
     }
 
     /** Builds at most one batch from {@code items} and proposes it; true when a proposal was made. */
@@ -536,6 +603,11 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private void stepDown() {
         ReplicatedLog l = log;
         if (l == null || !running) {
+            return;
+        }
+        if (driven) {
+            // One thread runs everything: a thread of its own would make the order of events depend on the scheduler.
+            l.stepDown();
             return;
         }
         Thread t = new Thread(() -> {
