@@ -489,6 +489,14 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         }
         long lastSignature = -1;
         synchronized (mutex) {
+            if (term < ledger.lastTxId().view()) {
+                // Only a replay gets here: terms never decrease along the log and every applied entry's view is the
+                // term it was logged in. Ratis replays the whole log after a restart (there is no snapshot), and this
+                // batch was processed before the ledger's last entry was: what it applied is in the ledger already,
+                // and what it did not (it was ignored, say for a gap) must stay out even if it now seems to fit the
+                // ledger's end. Batches of the last entry's term or later decide as they did the first time.
+                return;
+            }
             String misfit = misfit(term, entries);
             if (misfit != null) {
                 ignore(term, index, misfit, entries.get(0).txId());
