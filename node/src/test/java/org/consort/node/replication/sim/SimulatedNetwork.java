@@ -259,6 +259,7 @@ final class SimulatedNetwork implements AutoCloseable {
     /** Every event, in order: two runs of one seed must produce the same list. */
     private final List<String> events = new ArrayList<>();
     private boolean faults;
+    private boolean busy = true;
     int step;
     private int writeIds;
     private long rejectedWrites;
@@ -375,6 +376,11 @@ final class SimulatedNetwork implements AutoCloseable {
     }
 
     private void randomAction() {
+        if (random.nextInt(25) == 0) {
+            // Load comes in bursts: quiet stretches let primaries go idle, with everything applied.
+            busy = !busy;
+            event(busy ? "load: clients start writing" : "load: clients pause");
+        }
         int roll = random.nextInt(1000);
         if (group.stepDownRequested && random.nextInt(2) == 0) {
             electRandom("the leader asked to step down");
@@ -385,7 +391,9 @@ final class SimulatedNetwork implements AutoCloseable {
             return;
         }
         if ((roll -= 220) < 0) {
-            clientWrites(1 + random.nextInt(3));
+            if (busy) {
+                clientWrites(1 + random.nextInt(3));
+            }
         } else if ((roll -= 200) < 0) {
             pump(primaryOrAnyNode(), 1 + random.nextInt(2));
         } else if ((roll -= 130) < 0) {
@@ -396,7 +404,7 @@ final class SimulatedNetwork implements AutoCloseable {
             long ms = 1 + random.nextInt((int) plan.replicator().signatureIntervalMs() * 2);
             clock.advanceMillis(ms);
             event("clock +" + ms + " ms");
-        } else if ((roll -= 25) < 0) {
+        } else if ((roll -= 8) < 0) {
             noticeRandom();
         } else if ((roll -= 20) < 0) {
             if (group.runDeferred()) {
@@ -531,7 +539,9 @@ final class SimulatedNetwork implements AutoCloseable {
 
     /** Client writes on a node that believes it is the primary (now and then on any node). */
     void clientWrites(int count) {
-        SimNode n = primaryOrAnyNode();
+        // Clients mostly follow the leader the log names; some still talk to a primary that lost the lead.
+        SimNode n = group.leader >= 0 && nodes.get(group.leader).up && random.nextInt(3) != 0
+                ? nodes.get(group.leader) : primaryOrAnyNode();
         for (int i = 0; i < count; i++) {
             write(n);
         }
@@ -670,6 +680,8 @@ final class SimulatedNetwork implements AutoCloseable {
             require(n.store.version() >= applied, n + " store at version " + n.store.version() + " below applied " + applied);
             require(r.isPrimary() || n.store.version() == applied, n + " is not primary but its store holds version "
                     + n.store.version() + " beyond the applied seqno " + applied);
+            require(!r.isPrimary() || n.ledger.lastTxId().view() <= r.view(), n + " acts as the primary of view " + r.view()
+                    + " but applied an entry of view " + n.ledger.lastTxId().view());
             long c = r.committedSeqno();
             require(c >= n.lastCommitted, n + " commit point went back from " + n.lastCommitted + " to " + c);
             long lastSig = n.ledger.lastSignature().map(p -> p.txId().seqno()).orElse(0L);
