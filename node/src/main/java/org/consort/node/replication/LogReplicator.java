@@ -561,9 +561,10 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 reservations.release();
             }
         } else {
-            if (store.version() >= s) {
-                // Another primary's entry takes a seqno this node holds speculatively.
-                discard("entry " + e.txId() + " from another primary replaces this node's speculative state");
+            if (store.version() >= s || primaryView >= 0) {
+                // Another primary's entry: it takes a seqno this node holds speculatively, or (when this node holds
+                // none, all its entries applied) it still ends this node's view, which has lost the lead.
+                discard("entry " + e.txId() + " from another primary ends this node's view");
             }
             InvariantViolation.check(store.version() == s - 1, "store at version " + store.version()
                     + " cannot apply entry " + e.txId());

@@ -109,4 +109,30 @@ class SimulationScenarioTest {
         assertThat(n2.store.digest(3)).isEqualTo(n1.store.digest(3));
         healAndCheck();
     }
+
+    /**
+     * A primary that lost the lead and does not know it yet, with nothing speculative (all its
+     * entries applied), applies the new primary's entries and still acts as the primary of its
+     * old view: its next transaction took a seqno after the foreign entries while its
+     * speculative Merkle frontier did not have them, and the batcher stopped the node.
+     */
+    @Test
+    void aDeposedPrimaryThatAppliesTheNextViewStopsBeingPrimary() {
+        lead(0); // 1.1
+        SimNode n0 = net.nodes.get(0);
+        assertThat(n0.store.version()).isEqualTo(n0.replicator.appliedSeqno());
+
+        net.group.elect(1, 0, 0); // node 0 is not told yet
+        settleLog(); // node 1 is ready: 2.2 is requested
+        net.pump(net.nodes.get(1), 1);
+        settleLog(); // node 0 applies 2.2 from node 1
+        assertThat(n0.replicator.appliedSeqno()).isEqualTo(2);
+        net.check();
+
+        assertThat(n0.replicator.isPrimary()).as("node 0 applied an entry of view 2").isFalse();
+        assertThat(net.write(n0)).isFalse();
+        net.pump(n0, 1);
+        net.check();
+        healAndCheck();
+    }
 }
