@@ -456,8 +456,15 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             return;
         }
         if (c instanceof ReplicationException.ProposalTimeoutException) {
-            // It may still commit; if the view ends instead, the speculation is dropped then.
+            // It may still commit; if the view ends instead, the speculation is dropped then. But the log may also
+            // never have logged it while this node goes on leading (its answer is lost behind the timeout): a
+            // signature proposed now tells which, since it follows the batch if the batch is in the log and leaves
+            // a gap that every node ignores (ending this view) if not. Else, with nothing unsigned to prompt another
+            // signature and no more writes, this primary would wait for the lost batch for ever.
             LOG.warn("a batch of view {} is not committed yet: {}", view, c.getMessage());
+            if (primaryView == view) {
+                requestSignature();
+            }
             return;
         }
         // Not leader, overloaded or closed: what follows this batch cannot commit in order.

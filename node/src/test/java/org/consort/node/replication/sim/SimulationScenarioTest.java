@@ -135,4 +135,28 @@ class SimulationScenarioTest {
         net.check();
         healAndCheck();
     }
+
+    /**
+     * Found by seed 8. A proposal times out (Ratis' client-side timeout) and the log's later
+     * answer, that it never logged the batch, is lost behind the timeout. The replicator took
+     * a timeout to mean "it will commit, or the view will end"; but the leader goes on, so the
+     * primary waited for its entry for ever. When the lost batch ends with a signature, nothing
+     * unsigned is left to prompt another one: with no further writes, the commit point never
+     * moved again and the view never ended.
+     */
+    @Test
+    void aTimedOutProposalThatWasNeverLoggedDoesNotStallThePrimary() {
+        net.group.elect(0, 0, 0);
+        settleLog(); // node 0 is ready: its first signature, 1.1, is requested
+        SimNode n0 = net.nodes.get(0);
+        net.group.refuseNextProposal = true;
+        net.pump(n0, 1); // [1.1] never reaches the log, and the refusal is reported later...
+        assertThat(net.group.timeOutOldestProposal()).isTrue(); // ... after the proposal timed out
+        net.group.runDeferred();
+        settleLog();
+        net.check();
+        assertThat(n0.replicator.isPrimary()).isTrue();
+        healAndCheck();
+        assertThat(n0.replicator.committedSeqno()).isPositive();
+    }
 }
