@@ -69,6 +69,11 @@ final class SimulatedNetwork implements AutoCloseable {
     static final int COUNTER_KEYS = 4;
     private static final int EVENTS_KEPT = 60;
     private static final long CHUNK_BYTES = 24 * 1024;
+    /**
+     * Healing rounds allowed: each round runs every node's events once and moves the clock by
+     * a signature interval, so a few elections and one interval per round settle well within it.
+     */
+    private static final int HEAL_ROUNDS_MAX = 100;
 
     /** The invariant that broke, with the seed and step that replay it. */
     static final class Failure extends AssertionError {
@@ -87,10 +92,16 @@ final class SimulatedNetwork implements AutoCloseable {
     record Plan(int nodes, LogReplicator.Settings replicator, boolean faults) {
         static Plan forSeed(Random r) {
             int batchBytesMax = 1 << 20;
-            LogReplicator.Settings s = new LogReplicator.Settings(1 + r.nextInt(8), 5 + r.nextInt(40), false,
-                    4 + r.nextInt(29), 1 + r.nextInt(6), batchBytesMax, 1 + r.nextInt(4),
-                    batchBytesMax - EntryBatch.HEADER_BYTES - EntryBatch.PER_ENTRY_BYTES);
-            return new Plan(r.nextInt(3) == 0 ? 5 : 3, s, true);
+            int sigEntries = 1 + r.nextInt(8);
+            long sigMs = 5 + r.nextInt(40);
+            int pendingMax = 4 + r.nextInt(29);
+            int batchEntries = 1 + r.nextInt(6);
+            int inFlight = 1 + r.nextInt(4);
+            int nodes = r.nextInt(3) == 0 ? 5 : 3;
+            boolean fsync = r.nextBoolean();
+            LogReplicator.Settings s = new LogReplicator.Settings(sigEntries, sigMs, fsync, pendingMax, batchEntries,
+                    batchBytesMax, inFlight, batchBytesMax - EntryBatch.HEADER_BYTES - EntryBatch.PER_ENTRY_BYTES);
+            return new Plan(nodes, s, true);
         }
     }
 
@@ -149,6 +160,8 @@ final class SimulatedNetwork implements AutoCloseable {
         /** Highest log index applied in any life of this node: at or below it, the log is replaying. */
         long freshIndex;
         int deliveredAtCrash;
+        /** The ledger lost entries the log had delivered (a power loss): the log must replay them. */
+        boolean mustReplayAll;
         Throwable fatal;
 
         SimNode(int index, Identity identity, Path ledgerDir, LedgerSecrets secrets) {
@@ -260,6 +273,7 @@ final class SimulatedNetwork implements AutoCloseable {
     private final List<String> events = new ArrayList<>();
     private boolean faults;
     private boolean busy = true;
+    private boolean breakArmed;
     int step;
     private int writeIds;
     private long rejectedWrites;
@@ -381,6 +395,10 @@ final class SimulatedNetwork implements AutoCloseable {
             busy = !busy;
             event(busy ? "load: clients start writing" : "load: clients pause");
         }
+        if (breakArmed && faults && breakTailBatch()) {
+            breakArmed = false;
+            count("batches with a broken sequence");
+        }
         int roll = random.nextInt(1000);
         if (group.stepDownRequested && random.nextInt(2) == 0) {
             electRandom("the leader asked to step down");
@@ -452,9 +470,17 @@ final class SimulatedNetwork implements AutoCloseable {
                 count("old batches logged again");
             }
         } else if ((roll -= 5) < 0) {
-            if (breakTailBatch()) {
-                count("batches with a broken sequence");
+            breakArmed = true; // the next batch of two or more entries in the leader's tail
+        } else if ((roll -= 3) < 0) {
+            if (plan.replicator().fsync() && group.upCount() - 1 > group.size() / 2) {
+                powerLoss(randomUpNode());
             }
+        } else if ((roll -= 3) < 0) {
+            // The wall clock steps back (an NTP correction): the injected InstantSource is not monotonic.
+            long ms = 1 + random.nextInt(2000);
+            clock.advanceMillis(-ms);
+            count("clock steps back");
+            event("clock -" + ms + " ms");
         }
     }
 
@@ -520,6 +546,36 @@ final class SimulatedNetwork implements AutoCloseable {
         group.crash(n.index);
     }
 
+    /**
+     * The machine loses power: what was not forced to disk is gone. With fsync on, the ledger
+     * is forced at every batch with a signature, so it keeps at least every entry up to its
+     * last signature; here it keeps exactly those, and the next entry is half written. Ratis
+     * forces its own log, so the node gets the whole log again.
+     */
+    void powerLoss(SimNode n) {
+        crash(n);
+        count("power losses");
+        try (Ledger l = Ledger.open(n.ledgerDir, LedgerConfig.defaults(clock).withChunkSizeBytes(CHUNK_BYTES), n.secrets, null)) {
+            long keep = l.lastSignature().map(p -> p.txId().seqno()).orElse(0L);
+            event("power loss: " + n + " keeps its ledger up to seqno " + keep + " of " + l.lastSeqno());
+            l.truncate(keep);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (Stream<Path> files = Files.list(n.ledgerDir)) {
+            Optional<Path> open = files.filter(f -> f.getFileName().toString().endsWith(".open")).findFirst();
+            if (open.isPresent()) {
+                byte[] torn = new byte[1 + random.nextInt(40)];
+                random.nextBytes(torn);
+                torn[0] = 0; // a length prefix that promises more than what follows
+                Files.write(open.get(), torn, java.nio.file.StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        n.mustReplayAll = true;
+    }
+
     private void restartRandom() {
         List<SimNode> down = nodes.stream().filter(n -> !n.up).toList();
         if (down.isEmpty()) {
@@ -530,6 +586,8 @@ final class SimulatedNetwork implements AutoCloseable {
 
     /** Reopens {@code n} from its ledger; {@code replayAll}: the log delivers everything again, else from where its ledger ends. */
     void restart(SimNode n, boolean replayAll) {
+        replayAll |= n.mustReplayAll;
+        n.mustReplayAll = false;
         n.open();
         count(replayAll ? "restarts replaying the whole log" : "restarts after the ledger's end");
         event("restart: " + n + " from seqno " + n.ledger.lastSeqno() + (replayAll ? ", the log replays from index 1"
@@ -754,7 +812,7 @@ final class SimulatedNetwork implements AutoCloseable {
             }
         }
         try {
-            for (int round = 0; round < 500; round++) {
+            for (int round = 0; round < HEAL_ROUNDS_MAX; round++) {
                 if (group.leader < 0 || group.stepDownRequested) {
                     int next = group.leader >= 0 ? group.leader : 0;
                     event("election (healing)");
@@ -786,7 +844,7 @@ final class SimulatedNetwork implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             throw failure("a node threw while healing: " + e, e);
         }
-        throw failure("the network did not settle after healing", null);
+        throw failure("the network did not settle within " + HEAL_ROUNDS_MAX + " healing rounds", null);
     }
 
     private boolean settled() {

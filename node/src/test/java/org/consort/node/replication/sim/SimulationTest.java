@@ -60,7 +60,9 @@ class SimulationTest {
             // A simulation whose faults never fire proves nothing: with the default seeds, each kind happens.
             assertThat(TOTALS).containsKeys("elections", "crashes", "restarts replaying the whole log",
                     "restarts after the ledger's end", "batches ignored", "proposals refused", "proposals timed out",
-                    "undecodable batches logged", "old batches logged again", "batches with a broken sequence");
+                    "undecodable batches logged", "old batches logged again", "batches with a broken sequence",
+                    "power losses", "clock steps back");
+            System.out.println("simulation totals: " + TOTALS);
             assertThat(TOTALS.get("writes accepted")).isGreaterThan(SEEDS * 10);
         }));
         return Stream.concat(runs, coverage);
