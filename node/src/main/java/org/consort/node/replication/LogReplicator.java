@@ -347,9 +347,10 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         if (items.isEmpty()) {
             Item first;
             if (blocking) {
-                long waitNanos = entriesSinceSignature > 0
-                        ? Math.max(100_000, lastSignatureNanos + TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()) - nanos())
-                        : TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
+                long intervalNanos = TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
+                long sinceSignature = nanos() - lastSignatureNanos;
+                long waitNanos = entriesSinceSignature == 0 ? intervalNanos
+                        : sinceSignature < 0 ? 100_000 : Math.max(100_000, intervalNanos - sinceSignature);
                 first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
             } else {
                 first = queue.poll();
@@ -377,9 +378,11 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 items.clear();
             }
         }
+        long sinceSignature = nanos() - lastSignatureNanos;
+        // The clock is the wall clock: when it steps back past the last signature, how long ago that was is unknown.
         if (isPrimary() && !signaturePending && entriesSinceSignature > 0
-                && (entriesSinceSignature >= settings.signatureIntervalEntries()
-                || nanos() - lastSignatureNanos >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
+                && (entriesSinceSignature >= settings.signatureIntervalEntries() || sinceSignature < 0
+                || sinceSignature >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
             requestSignature();
         }
         return proposed;
