@@ -2,8 +2,10 @@ package org.consort.node.replication.sim;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.consort.common.TxId;
 import org.consort.crypto.Certificates;
@@ -88,8 +91,9 @@ final class SimulatedNetwork implements AutoCloseable {
      * @param nodes      nodes in the group (3 or 5)
      * @param replicator the replicator's bounds and signature cadence
      * @param faults     whether crashes, leader changes and damaged batches happen
+     * @param calm       1 in {@code calm} fault draws is a fault (1: every one); the others are ordinary events
      */
-    record Plan(int nodes, LogReplicator.Settings replicator, boolean faults) {
+    record Plan(int nodes, LogReplicator.Settings replicator, boolean faults, int calm) {
         static Plan forSeed(Random r) {
             int batchBytesMax = 1 << 20;
             int sigEntries = 1 + r.nextInt(8);
@@ -101,7 +105,8 @@ final class SimulatedNetwork implements AutoCloseable {
             boolean fsync = r.nextBoolean();
             LogReplicator.Settings s = new LogReplicator.Settings(sigEntries, sigMs, fsync, pendingMax, batchEntries,
                     batchBytesMax, inFlight, batchBytesMax - EntryBatch.HEADER_BYTES - EntryBatch.PER_ENTRY_BYTES);
-            return new Plan(nodes, s, true);
+            int[] calms = {1, 1, 2, 4, 8};
+            return new Plan(nodes, s, true, calms[r.nextInt(calms.length)]);
         }
     }
 
@@ -162,6 +167,8 @@ final class SimulatedNetwork implements AutoCloseable {
         int deliveredAtCrash;
         /** The ledger lost entries the log had delivered (a power loss): the log must replay them. */
         boolean mustReplayAll;
+        /** A half-written entry ends the ledger's open chunk. */
+        boolean tornTail;
         Throwable fatal;
 
         SimNode(int index, Identity identity, Path ledgerDir, LedgerSecrets secrets) {
@@ -275,10 +282,12 @@ final class SimulatedNetwork implements AutoCloseable {
     private boolean busy = true;
     private boolean breakArmed;
     int step;
+    /** Steps the run makes before healing, for the replay command in a failure. */
+    int stepsPlanned;
     private int writeIds;
     private long rejectedWrites;
     /** What happened, for a test that checks that the faults do happen. */
-    final Map<String, Integer> counts = new java.util.TreeMap<>();
+    final Map<String, Integer> counts = new TreeMap<>();
 
     SimulatedNetwork(long seed, Path dir) {
         this(seed, dir, null);
@@ -340,9 +349,12 @@ final class SimulatedNetwork implements AutoCloseable {
 
     Failure failure(String what, Throwable cause) {
         StringBuilder b = new StringBuilder();
-        b.append("simulation seed ").append(seed).append(" failed at step ").append(step).append(": ").append(what)
-                .append("\n  replay: ./mvnw -B -o -pl node test -Dtest='SimulationTest#replaySeed' -Dconsort.sim.seed=")
-                .append(seed).append("\n  state: ").append(describe()).append("\n  last events:");
+        b.append("simulation seed ").append(seed).append(" failed at step ").append(step).append(": ").append(what);
+        if (stepsPlanned > 0) {
+            b.append("\n  replay: ./mvnw -B -o -pl node test -Dtest='SimulationTest#replaySeed' -Dconsort.sim.seed=")
+                    .append(seed).append(" -Dconsort.sim.steps=").append(stepsPlanned);
+        }
+        b.append("\n  state: ").append(describe()).append("\n  last events:");
         for (String e : recent) {
             b.append("\n    ").append(e);
         }
@@ -400,6 +412,9 @@ final class SimulatedNetwork implements AutoCloseable {
             count("batches with a broken sequence");
         }
         int roll = random.nextInt(1000);
+        if (roll >= ORDINARY_WEIGHT && (!faults || random.nextInt(plan.calm()) != 0)) {
+            roll = random.nextInt(ORDINARY_WEIGHT); // a calm run turns most faults into ordinary events
+        }
         if (group.stepDownRequested && random.nextInt(2) == 0) {
             electRandom("the leader asked to step down");
             return;
@@ -413,7 +428,7 @@ final class SimulatedNetwork implements AutoCloseable {
                 clientWrites(1 + random.nextInt(3));
             }
         } else if ((roll -= 200) < 0) {
-            pump(primaryOrAnyNode(), 1 + random.nextInt(2));
+            pump(primaryOrAnyNode(), 1 + random.nextInt(4));
         } else if ((roll -= 130) < 0) {
             group.commit(1 + random.nextInt(Math.max(1, group.tail.size())));
         } else if ((roll -= 200) < 0) {
@@ -428,7 +443,7 @@ final class SimulatedNetwork implements AutoCloseable {
             if (group.runDeferred()) {
                 event("the log reports a deferred failure");
             }
-        } else if ((roll -= 15) < 0) {
+        } else if ((roll -= 50) < 0) {
             for (SimNode n : nodes) {
                 if (n.up && group.signalReadyIfPending(n.index)) {
                     break;
@@ -439,43 +454,46 @@ final class SimulatedNetwork implements AutoCloseable {
         }
     }
 
+    /** Weight (of 1000) of the ordinary events above; the faults share the rest. */
+    private static final int ORDINARY_WEIGHT = 878;
+
     private void randomFault(int roll) {
-        // roll is in [0, 140): the faults share what the ordinary events left; the rest of it is a quiet step.
-        if ((roll -= 9) < 0) {
+        // roll is in [0, 1000 - ORDINARY_WEIGHT): the faults share it; the rest of it is a quiet step.
+        if ((roll -= 6) < 0) {
             electRandom("an election");
-        } else if ((roll -= 4) < 0) {
+        } else if ((roll -= 3) < 0) {
             if (group.leader >= 0) {
                 group.depose();
             }
-        } else if ((roll -= 7) < 0) {
+        } else if ((roll -= 5) < 0) {
             crashRandom();
         } else if ((roll -= 25) < 0) {
             restartRandom();
-        } else if ((roll -= 6) < 0) {
+        } else if ((roll -= 5) < 0) {
             if (group.timeOutOldestProposal()) {
                 count("proposals timed out");
             }
-        } else if ((roll -= 8) < 0) {
+        } else if ((roll -= 5) < 0) {
             if (group.leader >= 0 && !group.refuseNextProposal) {
                 group.refuseNextProposal = true;
                 count("proposals refused");
                 event("fault: the leader will refuse its next proposal");
             }
-        } else if ((roll -= 4) < 0) {
+        } else if ((roll -= 3) < 0) {
             if (logCorruptBatch()) {
                 count("undecodable batches logged");
             }
-        } else if ((roll -= 6) < 0) {
+        } else if ((roll -= 4) < 0) {
             if (logStaleBatch()) {
                 count("old batches logged again");
             }
-        } else if ((roll -= 5) < 0) {
+        } else if ((roll -= 4) < 0) {
             breakArmed = true; // the next batch of two or more entries in the leader's tail
-        } else if ((roll -= 3) < 0) {
+        } else if ((roll -= 2) < 0) {
             if (plan.replicator().fsync() && group.upCount() - 1 > group.size() / 2) {
                 powerLoss(randomUpNode());
             }
-        } else if ((roll -= 3) < 0) {
+        } else if ((roll -= 2) < 0) {
             // The wall clock steps back (an NTP correction): the injected InstantSource is not monotonic.
             long ms = 1 + random.nextInt(2000);
             clock.advanceMillis(-ms);
@@ -567,8 +585,11 @@ final class SimulatedNetwork implements AutoCloseable {
             if (open.isPresent()) {
                 byte[] torn = new byte[1 + random.nextInt(40)];
                 random.nextBytes(torn);
-                torn[0] = 0; // a length prefix that promises more than what follows
-                Files.write(open.get(), torn, java.nio.file.StandardOpenOption.APPEND);
+                if (torn.length >= Integer.BYTES) {
+                    ByteBuffer.wrap(torn).putInt(1 << 20); // a length that promises more than what follows
+                }
+                Files.write(open.get(), torn, StandardOpenOption.APPEND);
+                n.tornTail = true;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -589,6 +610,9 @@ final class SimulatedNetwork implements AutoCloseable {
         replayAll |= n.mustReplayAll;
         n.mustReplayAll = false;
         n.open();
+        require(!n.tornTail || n.ledger.openReport().truncatedTail().isPresent(), n + " did not report the torn entry "
+                + "at the end of its ledger");
+        n.tornTail = false;
         count(replayAll ? "restarts replaying the whole log" : "restarts after the ledger's end");
         event("restart: " + n + " from seqno " + n.ledger.lastSeqno() + (replayAll ? ", the log replays from index 1"
                 : ", the log goes on after index " + n.deliveredAtCrash));
@@ -643,14 +667,19 @@ final class SimulatedNetwork implements AutoCloseable {
 
     private boolean logCorruptBatch() {
         byte[] junk;
-        if (!group.committed.isEmpty() && random.nextBoolean()) {
-            byte[] real = lastCommittedPayload();
-            junk = real == null ? new byte[] {0, 0, 0, 5} : Arrays.copyOf(real, Math.max(1, real.length - 1 - random.nextInt(40)));
+        String what;
+        byte[] real = lastCommittedPayload();
+        if (real != null && random.nextBoolean()) {
+            // (Not its length in the event: signature entries vary by a few bytes from run to run.)
+            int cut = 1 + random.nextInt(40);
+            junk = Arrays.copyOf(real, Math.max(1, real.length - cut));
+            what = "the last batch cut short by " + cut + " bytes";
         } else {
             junk = new byte[4 + random.nextInt(64)];
             random.nextBytes(junk);
+            what = junk.length + " random bytes";
         }
-        return group.logForeign(junk, "a batch no node can decode (" + junk.length + " bytes)");
+        return group.logForeign(junk, "a batch no node can decode (" + what + ")");
     }
 
     private byte[] lastCommittedPayload() {

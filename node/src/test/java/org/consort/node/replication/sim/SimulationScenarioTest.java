@@ -27,7 +27,7 @@ class SimulationScenarioTest {
      */
     private static final SimulatedNetwork.Plan PLAN = new SimulatedNetwork.Plan(3,
             new LogReplicator.Settings(1000, 20, false, 16, 2, 1 << 20, 4,
-                    (1 << 20) - EntryBatch.HEADER_BYTES - EntryBatch.PER_ENTRY_BYTES), false);
+                    (1 << 20) - EntryBatch.HEADER_BYTES - EntryBatch.PER_ENTRY_BYTES), false, 1);
 
     private SimulatedNetwork net;
     private Level savedLevel;
