@@ -159,6 +159,8 @@ final class SimulatedLog implements ReplicatedLog {
         boolean stepDownRequested;
         /** Set by the simulation: the next proposal the leader gets is refused (reported later, not logged). */
         boolean refuseNextProposal;
+        /** ... and the proposer sees only a timeout: the refusal is lost behind it (as behind Ratis' orTimeout). */
+        boolean refusalSeenAsTimeout;
 
         Group(List<String> ids, Consumer<String> trace) {
             this.ids = List.copyOf(ids);
@@ -206,8 +208,11 @@ final class SimulatedLog implements ReplicatedLog {
             m.inFlight.add(f);
             if (refuseNextProposal) {
                 refuseNextProposal = false;
-                trace.accept("log: refuses a proposal of node " + node + " (reported later, never logged)");
-                deferred.add(() -> fail(m, f, new ReplicationException("proposal refused: the leader is out of room")));
+                boolean timeout = refusalSeenAsTimeout;
+                trace.accept("log: refuses a proposal of node " + node + " (never logged; reported later"
+                        + (timeout ? " as a timeout)" : ")"));
+                deferred.add(() -> fail(m, f, timeout ? new ReplicationException.ProposalTimeoutException("no reply in time")
+                        : new ReplicationException("proposal refused: the leader is out of room")));
                 return f;
             }
             tail.add(new Tail(term, payload, node, f));

@@ -77,6 +77,14 @@ final class SimulatedNetwork implements AutoCloseable {
      * a signature interval, so a few elections and one interval per round settle well within it.
      */
     private static final int HEAL_ROUNDS_MAX = 100;
+    /**
+     * Steps a steady primary (the ready leader, with a quorum up) may hold uncommitted versions
+     * while it applies and commits nothing: proposing, committing, applying and the signature
+     * timer each take a few steps, so only a primary that waits for something that never comes
+     * stays this long. (Under a backlog the commit point alone may lag far longer: a signature
+     * takes its seqno behind every transaction already executed.)
+     */
+    private static final int STALL_STEPS_MAX = 300;
 
     /** The invariant that broke, with the seed and step that replay it. */
     static final class Failure extends AssertionError {
@@ -162,6 +170,9 @@ final class SimulatedNetwork implements AutoCloseable {
         /** Merkle frontier over the entries of this node's ledger checked so far. */
         MerkleFrontier checked;
         long lastCommitted;
+        long lastApplied;
+        /** Last step at which this node, if the steady primary, applied or committed something, or had nothing to. */
+        int progressStep;
         /** Highest log index applied in any life of this node: at or below it, the log is replaying. */
         long freshIndex;
         int deliveredAtCrash;
@@ -476,6 +487,7 @@ final class SimulatedNetwork implements AutoCloseable {
         } else if ((roll -= 5) < 0) {
             if (group.leader >= 0 && !group.refuseNextProposal) {
                 group.refuseNextProposal = true;
+                group.refusalSeenAsTimeout = random.nextInt(3) == 0;
                 count("proposals refused");
                 event("fault: the leader will refuse its next proposal");
             }
@@ -495,7 +507,7 @@ final class SimulatedNetwork implements AutoCloseable {
             }
         } else if ((roll -= 2) < 0) {
             // The wall clock steps back (an NTP correction): the injected InstantSource is not monotonic.
-            long ms = 1 + random.nextInt(2000);
+            long ms = 1 + random.nextInt(60_000);
             clock.advanceMillis(-ms);
             count("clock steps back");
             event("clock -" + ms + " ms");
@@ -750,7 +762,8 @@ final class SimulatedNetwork implements AutoCloseable {
      * back and is the ledger's last signature; and for every seqno applied anywhere, every node
      * that applied it has the same entry, the same Merkle root over that many entries and the
      * same store digest at that version. A write that one node calls Committed is never called
-     * Invalid by another (or later), and the other way round.
+     * Invalid by another (or later), and the other way round. And a steady primary does not hold
+     * uncommitted versions for more than {@link #STALL_STEPS_MAX} steps.
      */
     void check() {
         for (SimNode n : nodes) {
@@ -773,7 +786,16 @@ final class SimulatedNetwork implements AutoCloseable {
             require(c >= n.lastCommitted, n + " commit point went back from " + n.lastCommitted + " to " + c);
             long lastSig = n.ledger.lastSignature().map(p -> p.txId().seqno()).orElse(0L);
             require(c == lastSig, n + " commit point " + c + " is not its ledger's last signature " + lastSig);
+            SimulatedLog.Group.Member m = group.members.get(n.index);
+            boolean steadyPrimary = group.leader == n.index && m.readyInLog && r.isPrimary() && group.hasQuorum();
+            if (!steadyPrimary || c != n.lastCommitted || applied != n.lastApplied || n.store.version() == c) {
+                n.progressStep = step;
+            }
+            require(step - n.progressStep <= STALL_STEPS_MAX, n + " leads view " + r.view() + " and holds versions up to "
+                    + n.store.version() + ", but has applied nothing after " + applied + " and committed nothing after " + c
+                    + " for " + STALL_STEPS_MAX + " steps");
             n.lastCommitted = c;
+            n.lastApplied = applied;
             for (long s = n.checked.size() + 1; s <= applied; s++) {
                 long seqno = s;
                 LedgerEntry e = n.ledger.entry(s).orElseThrow(() -> failure(n + " has no ledger entry " + seqno, null));
