@@ -133,8 +133,6 @@ final class SimulatedLog implements ReplicatedLog {
             boolean up = true;
             /** Committed entries this node has processed (applied, or skipped as no-ops). */
             int delivered;
-            /** Highest {@link #delivered} in any life of the node: below it, the log is replaying. */
-            int deliveredHighWater;
             /** As the Ratis adapter: the term whose leader-ready was signalled and not yet ended, or -1. */
             long readyTerm = -1;
             /** This node leads the current term and has applied its no-op: proposals are accepted. */
@@ -248,7 +246,6 @@ final class SimulatedLog implements ReplicatedLog {
                 signalReadyIfPending(node);
                 Entry e = committed.get(m.delivered);
                 m.delivered++;
-                m.deliveredHighWater = Math.max(m.deliveredHighWater, m.delivered);
                 n++;
                 if (e.payload() == null) {
                     if (e.term() == term && leader == node) {
