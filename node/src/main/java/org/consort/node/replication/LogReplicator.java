@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
  * the log's apply thread calls {@link #applyBatch} and {@link #onLeaderReady}; the log's own
  * threads call {@link #onNotLeader}; the batcher thread builds and proposes batches. The
  * replicated state is guarded by one monitor, always taken before the store's commit lock.
+ * A deterministic simulation starts it with {@link #startDriven} instead and makes every one
+ * of these calls, batcher iterations included ({@link #pumpBatcher}), on one thread.
  */
 public final class LogReplicator implements Replicator, LogStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(LogReplicator.class);
@@ -120,6 +122,8 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private final AtomicLong proposedEntries = new AtomicLong();
     private volatile ReplicatedLog log;
     private volatile boolean running = true;
+    /** Started by {@link #startDriven}: no batcher thread; the caller pumps it (tests only). */
+    private volatile boolean driven;
     private volatile Consumer<List<String>> membershipListener = ids -> { };
     private volatile LongConsumer afterApply = seqno -> { };
     private volatile Runnable onPrimary = () -> { };
@@ -210,6 +214,43 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         InvariantViolation.check(log != null, "attach a replicated log before starting");
         lastSignatureNanos = nanos();
         batcher.start();
+    }
+
+    /**
+     * Starts without the batcher thread, for a deterministic simulation that runs the whole
+     * node on one thread: the caller runs each batcher iteration with {@link #pumpBatcher},
+     * time comes only from the clock given at construction, and a step-down request goes to the
+     * log on the calling thread (so the log's {@code stepDown} must only record it). The node
+     * uses {@link #start}.
+     */
+    public void startDriven() {
+        InvariantViolation.check(log != null, "attach a replicated log before starting");
+        InvariantViolation.check(batcher.getState() == Thread.State.NEW && !driven, "the replicator is already started");
+        driven = true;
+        lastSignatureNanos = nanos();
+    }
+
+    /**
+     * After {@link #startDriven}: one iteration of the batcher on the caller's thread, without
+     * waiting (for items, or for room among the proposals in flight: what cannot be proposed
+     * now waits for the next call). Returns true when a batch was proposed. A failure is fatal,
+     * as on the batcher thread.
+     */
+    public boolean pumpBatcher() {
+        InvariantViolation.check(driven, "pumpBatcher needs a replicator started with startDriven");
+        if (!running) {
+            return false;
+        }
+        try {
+            return batchOnce(new ArrayList<>(), false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Throwable t) {
+            LOG.error("the ledger batcher failed; the node must stop", t);
+            fatal(t);
+            return false;
+        }
     }
 
     private long nanos() {
@@ -316,33 +357,7 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         List<Item> items = new ArrayList<>();
         try {
             while (running) {
-                long waitNanos = entriesSinceSignature > 0
-                        ? Math.max(100_000, lastSignatureNanos + TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()) - nanos())
-                        : TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
-                items.addAll(carried);
-                carried.clear();
-                if (items.isEmpty()) {
-                    Item first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
-                    if (first != null) {
-                        items.add(first);
-                    }
-                }
-                if (items.size() < settings.batchEntriesMax()) {
-                    queue.drainTo(items, settings.batchEntriesMax() - items.size());
-                }
-                if (!items.isEmpty()) {
-                    // Wait for room outside the monitor; the view is checked again inside it.
-                    proposals.acquire();
-                    if (!proposeUnderMonitor(items)) {
-                        proposals.release();
-                    }
-                    items.clear();
-                }
-                if (isPrimary() && !signaturePending && entriesSinceSignature > 0
-                        && (entriesSinceSignature >= settings.signatureIntervalEntries()
-                        || nanos() - lastSignatureNanos >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
-                    requestSignature();
-                }
+                batchOnce(items, true);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -350,6 +365,61 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             LOG.error("the ledger batcher failed; the node must stop", t);
             fatal(t);
         }
+    }
+
+    /**
+     * One batcher iteration (batcher thread, or the caller of {@link #pumpBatcher}): takes
+     * items, proposes at most one batch, and orders a signature when one is due. When
+     * {@code blocking}, waits for the first item (until a signature is due) and for room among
+     * the proposals in flight; otherwise never waits, and items without room are carried to the
+     * next iteration. {@code items} is empty on entry and on return. True when a batch was proposed.
+     */
+    private boolean batchOnce(List<Item> items, boolean blocking) throws InterruptedException {
+        boolean proposed = false;
+        items.addAll(carried);
+        carried.clear();
+        if (items.isEmpty()) {
+            Item first;
+            if (blocking) {
+                long intervalNanos = TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
+                long sinceSignature = nanos() - lastSignatureNanos;
+                long waitNanos = entriesSinceSignature == 0 ? intervalNanos
+                        : sinceSignature < 0 ? 100_000 : Math.max(100_000, intervalNanos - sinceSignature);
+                first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
+            } else {
+                first = queue.poll();
+            }
+            if (first != null) {
+                items.add(first);
+            }
+        }
+        if (items.size() < settings.batchEntriesMax()) {
+            queue.drainTo(items, settings.batchEntriesMax() - items.size());
+        }
+        if (!items.isEmpty()) {
+            // Wait for room outside the monitor; the view is checked again inside it.
+            if (blocking) {
+                proposals.acquire();
+            } else if (!proposals.tryAcquire()) {
+                carried.addAll(items);
+                items.clear();
+            }
+            if (!items.isEmpty()) {
+                proposed = proposeUnderMonitor(items);
+                if (!proposed) {
+                    proposals.release();
+                }
+                items.clear();
+            }
+        }
+        long sinceSignature = nanos() - lastSignatureNanos;
+        // The clock is the wall clock: when it steps back past the last signature, how long ago that was is unknown.
+        if (isPrimary() && !signaturePending && entriesSinceSignature > 0
+                && (entriesSinceSignature >= settings.signatureIntervalEntries() || sinceSignature < 0
+                || sinceSignature >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
+            requestSignature();
+        }
+        return proposed;
     }
 
     /** Builds at most one batch from {@code items} and proposes it; true when a proposal was made. */
@@ -425,8 +495,15 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             return;
         }
         if (c instanceof ReplicationException.ProposalTimeoutException) {
-            // It may still commit; if the view ends instead, the speculation is dropped then.
+            // It may still commit; if the view ends instead, the speculation is dropped then. But the log may also
+            // never have logged it while this node goes on leading (its answer is lost behind the timeout): a
+            // signature proposed now tells which, since it follows the batch if the batch is in the log and leaves
+            // a gap that every node ignores (ending this view) if not. Else, with nothing unsigned to prompt another
+            // signature and no more writes, this primary would wait for the lost batch for ever.
             LOG.warn("a batch of view {} is not committed yet: {}", view, c.getMessage());
+            if (primaryView == view) {
+                requestSignature();
+            }
             return;
         }
         // Not leader, overloaded or closed: what follows this batch cannot commit in order.
@@ -458,6 +535,14 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         }
         long lastSignature = -1;
         synchronized (mutex) {
+            if (viewOf(term) < ledger.lastTxId().view()) {
+                // Only a replay gets here: terms never decrease along the log and every applied entry's view is the
+                // term it was logged in. Ratis replays the whole log after a restart (there is no snapshot), and this
+                // batch was processed before the ledger's last entry was: what it applied is in the ledger already,
+                // and what it did not (it was ignored, say for a gap) must stay out even if it now seems to fit the
+                // ledger's end. Batches of the last entry's term or later decide as they did the first time.
+                return;
+            }
             String misfit = misfit(term, entries);
             if (misfit != null) {
                 ignore(term, index, misfit, entries.get(0).txId());
@@ -523,9 +608,10 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 reservations.release();
             }
         } else {
-            if (store.version() >= s) {
-                // Another primary's entry takes a seqno this node holds speculatively.
-                discard("entry " + e.txId() + " from another primary replaces this node's speculative state");
+            if (store.version() >= s || primaryView >= 0) {
+                // Another primary's entry: it takes a seqno this node holds speculatively, or (when this node holds
+                // none, all its entries applied) it still ends this node's view, which has lost the lead.
+                discard("entry " + e.txId() + " from another primary ends this node's view");
             }
             InvariantViolation.check(store.version() == s - 1, "store at version " + store.version()
                     + " cannot apply entry " + e.txId());
@@ -573,6 +659,11 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private void stepDown() {
         ReplicatedLog l = log;
         if (l == null || !running) {
+            return;
+        }
+        if (driven) {
+            // One thread runs everything: a thread of its own would make the order of events depend on the scheduler.
+            l.stepDown();
             return;
         }
         Thread t = new Thread(() -> {
