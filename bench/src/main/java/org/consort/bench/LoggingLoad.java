@@ -53,7 +53,7 @@ public final class LoggingLoad {
             dir = Files.createTempDirectory("consort-bench");
             sandbox = new ProcessBuilder(javaCommand(jar, "sandbox", "--dir", dir.toString(), "--nodes",
                     opt.getOrDefault("nodes", "1"),
-                    "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx2g")))
+                    "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx2g -XX:+UseSerialGC")))
                     .redirectErrorStream(true).start();
             awaitLine(sandbox, "Try: curl");
             networkFile = dir.resolve("network.json");

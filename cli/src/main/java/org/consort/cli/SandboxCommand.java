@@ -66,7 +66,9 @@ public final class SandboxCommand implements Callable<Integer> {
             description = "A snapshot every this many replicated batches; 0 turns them off (default: ${DEFAULT-VALUE}).")
     int snapshotEvery;
 
-    @Option(names = "--node-java-options", defaultValue = "", description = "Extra JVM options for each node process.")
+    @Option(names = "--node-java-options", defaultValue = "-XX:+UseSerialGC",
+            description = "JVM options for each node process (default: ${DEFAULT-VALUE}: the sandbox's nodes share one "
+                    + "machine, and the serial collector keeps their GC threads from competing for its cores).")
     String nodeJavaOptions;
 
     private final List<Process> processes = new ArrayList<>();
