@@ -72,7 +72,7 @@ public final class JwtVerifier {
         JWT jwt;
         try {
             jwt = JWTParser.parse(token);
-        } catch (ParseException e) {
+        } catch (ParseException | RuntimeException e) {
             throw invalid("InvalidToken", "the bearer token is not a JWT: " + e.getMessage());
         }
         if (jwt instanceof PlainJWT) {
@@ -89,7 +89,7 @@ public final class JwtVerifier {
         JWTClaimsSet claims;
         try {
             claims = signed.getJWTClaimsSet();
-        } catch (ParseException e) {
+        } catch (ParseException | RuntimeException e) {
             throw invalid("InvalidToken", "the token's claims are not a JSON object: " + e.getMessage());
         }
         String iss = claims.getIssuer();

@@ -154,6 +154,11 @@ class JwtVerifierTest {
 
         assertThat(refused(rs256(claims(ISS).subject(null).build(), rsa)).getMessage()).contains("no sub");
         assertThat(refused("not.a.jwt").code()).isEqualTo("InvalidToken");
+        String b64 = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"RS256\"}".getBytes());
+        for (String garbage : List.of("a.b.c", "...", b64 + ".bm90IGpzb24." + b64, b64 + ".W10.", "eyJ9.e30.",
+                "ey" + "A".repeat(50) + ".e30.sig", b64 + "." + b64 + "." + "!!!!")) {
+            assertThat(refused(garbage).code()).as(garbage).isIn("InvalidToken", "InvalidTokenSignature");
+        }
         assertThat(refused("x".repeat(JwtVerifier.TOKEN_CHARS_MAX + 1)).getMessage()).contains("longer than");
     }
 
