@@ -277,14 +277,14 @@ public final class LoggingLoad {
         return new Result(total, errors.get(), seconds, untilCommitted, all, commitSorted);
     }
 
-    private static List<String> javaCommand(Path jar, String... args) {
+    static List<String> javaCommand(Path jar, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
-    private static void awaitLine(Process p, String text) throws Exception {
+    static void awaitLine(Process p, String text) throws Exception {
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
         String line;
         StringBuilder all = new StringBuilder();
@@ -308,7 +308,7 @@ public final class LoggingLoad {
         throw new IllegalStateException("sandbox ended before '" + text + "':\n" + all);
     }
 
-    private static Map<String, String> options(String[] args) {
+    static Map<String, String> options(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.consort.crypto.Certificates;
@@ -26,7 +27,9 @@ import org.consort.crypto.Pem;
  * <p>Reads: {@code getMember(id)}, {@code listMembers()}, {@code activeMemberIds()},
  * {@code getUser(id)}, {@code getNode(id)}, {@code getServiceInfo()},
  * {@code getRecoveryThreshold()}, {@code getUserEthereumAddresses(id)}, {@code getEthereumNetwork()}, {@code certificateId(pem)} (throws if the PEM is not a
- * certificate), {@code isValidEncryptionKey(pem)}.
+ * certificate), {@code isValidEncryptionKey(pem)}, {@code checkCaCertBundle(name, pem)} and
+ * {@code checkJwtIssuer(issuer, settings)} (throw saying what is wrong), {@code isUserId(id)},
+ * {@code getPlatforms()}.
  *
  * <p>Writes: {@code setMember(certPem, encryptionKeyPem|null, memberData|null)} → id,
  * {@code removeMember(id)}, {@code setMemberData(id, data)}, {@code setUser(certPem, userData|null)} → id,
@@ -36,6 +39,7 @@ import org.consort.crypto.Pem;
  * {@code addNodeMeasurement(platform, hex)}, {@code removeNodeMeasurement(platform, hex)},
  * {@code setCaCertBundle(name, pem)}, {@code removeCaCertBundle(name)},
  * {@code setJwtIssuer(issuer, object)}, {@code removeJwtIssuer(issuer)},
+ * {@code addPlatform(name)}, {@code removePlatform(name)},
  * {@code requestLedgerRekey()}, {@code requestSnapshot()},
  * {@code setUserEthereumAddresses(userId, [addresses])}, {@code setEthereumNetwork({changes})}.
  *
@@ -82,6 +86,20 @@ final class GovApi implements ConstitutionRuntime.Host {
                 .<JsonNode>map(j -> Json.parse(j, "service info")).orElse(null));
         reads.put("getRecoveryThreshold", a -> Json.MAPPER.getNodeFactory().numberNode(GovReads.recoveryThreshold(store)));
         reads.put("certificateId", a -> TextNode.valueOf(Certificates.keyId(certificate(text(a, 0, "certificate")))));
+        reads.put("checkCaCertBundle", a -> {
+            CaBundle.parse(text(a, 0, "bundle name"), text(a, 1, "bundle"));
+            return null;
+        });
+        reads.put("checkJwtIssuer", a -> {
+            JwtIssuer.fromArgs(text(a, 0, "issuer"), a.path(1));
+            return null;
+        });
+        reads.put("isUserId", a -> Json.MAPPER.getNodeFactory().booleanNode(isUserId(text(a, 0, "user id"))));
+        reads.put("getPlatforms", a -> {
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            store.forEach(GovMaps.NODE_PLATFORMS, (name, j) -> out.add(name));
+            return out;
+        });
         reads.put("isValidEncryptionKey", a -> Json.MAPPER.getNodeFactory().booleanNode(
                 isValidEncryptionKey(text(a, 0, "encryption key"))));
 
@@ -146,8 +164,9 @@ final class GovApi implements ConstitutionRuntime.Host {
         });
         writes.put("setUserEthereumAddresses", a -> {
             String id = text(a, 0, "user id");
-            if (store.get(GovMaps.USER_CERTS, id).isEmpty()) {
-                throw new IllegalArgumentException("no user " + id);
+            if (!isUserId(id)) {
+                throw new IllegalArgumentException("no user " + id + " (neither a registered user, nor issuer#subject of a"
+                        + " JWT issuer, nor a key id while a CA bundle is set)");
             }
             JsonNode list = a.path(1);
             if (!list.isArray() || list.size() > GovMaps.ETHEREUM_ADDRESSES_PER_USER_MAX) {
@@ -284,23 +303,22 @@ final class GovApi implements ConstitutionRuntime.Host {
         });
         writes.put("setCaCertBundle", a -> {
             String name = text(a, 0, "bundle name");
-            String pem = text(a, 1, "bundle");
-            if (Pem.readCertificates(pem).isEmpty()) {
-                throw new IllegalArgumentException("CA bundle " + name + " holds no certificate");
-            }
-            store.put(GovMaps.CA_CERT_BUNDLES, name, pem);
+            StringBuilder pem = new StringBuilder();
+            CaBundle.parse(name, text(a, 1, "bundle")).forEach(c -> pem.append(Pem.certificate(c)));
+            store.put(GovMaps.CA_CERT_BUNDLES, name, pem.toString());
             return null;
         });
         writes.put("removeCaCertBundle", a -> {
-            store.remove(GovMaps.CA_CERT_BUNDLES, text(a, 0, "bundle name"));
+            String name = text(a, 0, "bundle name");
+            if (store.get(GovMaps.CA_CERT_BUNDLES, name).isEmpty()) {
+                throw new IllegalArgumentException("no CA bundle " + name);
+            }
+            store.remove(GovMaps.CA_CERT_BUNDLES, name);
             return null;
         });
         writes.put("setJwtIssuer", a -> {
             String issuer = text(a, 0, "issuer");
-            if (!a.path(1).isObject()) {
-                throw new IllegalArgumentException("JWT issuer settings must be an object");
-            }
-            store.put(GovMaps.JWT_ISSUERS, issuer, Json.write(a.path(1)));
+            store.put(GovMaps.JWT_ISSUERS, issuer, JwtIssuer.fromArgs(issuer, a.path(1)).toStoredJson());
             return null;
         });
         writes.put("removeJwtIssuer", a -> {
@@ -309,6 +327,27 @@ final class GovApi implements ConstitutionRuntime.Host {
                 throw new IllegalArgumentException("no JWT issuer " + issuer);
             }
             store.remove(GovMaps.JWT_ISSUERS, issuer);
+            // Its users can no longer authenticate: their Ethereum bindings go too.
+            List<String> bound = new ArrayList<>();
+            store.forEach(GovMaps.ETHEREUM_USER_ADDRESSES, (id, j) -> {
+                if (JwtIssuer.issuerOfUserId(id).filter(issuer::equals).isPresent()) {
+                    bound.add(id);
+                }
+            });
+            bound.forEach(id -> store.remove(GovMaps.ETHEREUM_USER_ADDRESSES, id));
+            return null;
+        });
+        writes.put("addPlatform", a -> {
+            String platform = platform(text(a, 0, "platform"));
+            store.put(GovMaps.NODE_PLATFORMS, platform, Json.write(Json.newObject().put("status", "AllowedToJoin")));
+            return null;
+        });
+        writes.put("removePlatform", a -> {
+            String platform = platform(text(a, 0, "platform"));
+            if (store.get(GovMaps.NODE_PLATFORMS, platform).isEmpty()) {
+                throw new IllegalArgumentException("platform " + platform + " is not allowed now");
+            }
+            store.remove(GovMaps.NODE_PLATFORMS, platform);
             return null;
         });
         writes.put("requestLedgerRekey", a -> request(GovMaps.REQUEST_LEDGER_REKEY));
@@ -339,6 +378,33 @@ final class GovApi implements ConstitutionRuntime.Host {
         }
         JsonNode r = f.apply(args);
         return r == null ? "null" : Json.write(r);
+    }
+
+    /**
+     * Whether {@code id} may be a user: a registered user, {@code issuer#subject} of a registered
+     * JWT issuer, or (while any CA bundle is set) a key id (64 lower-case hex digits), which is
+     * how a user admitted by a CA bundle is identified.
+     */
+    private boolean isUserId(String id) {
+        if (store.get(GovMaps.USER_CERTS, id).isPresent()) {
+            return true;
+        }
+        Optional<String> issuer = JwtIssuer.issuerOfUserId(id);
+        if (issuer.isPresent()) {
+            return store.get(GovMaps.JWT_ISSUERS, issuer.get()).isPresent();
+        }
+        boolean[] anyBundle = {false};
+        store.forEach(GovMaps.CA_CERT_BUNDLES, (name, pem) -> anyBundle[0] = true);
+        return anyBundle[0] && id.matches("[0-9a-f]{64}");
+    }
+
+    /** Platform names are short identifiers, e.g. {@code virtual} or {@code sev-snp}. */
+    private static String platform(String name) {
+        if (!name.matches("[a-z0-9][a-z0-9_.-]{0,63}")) {
+            throw new IllegalArgumentException("platform must be 1 to 64 lower-case letters, digits, '.', '_' or '-', got '"
+                    + name + "'");
+        }
+        return name;
     }
 
     private JsonNode member(String id) {

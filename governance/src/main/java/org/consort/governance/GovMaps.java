@@ -39,6 +39,12 @@ public final class GovMaps {
     public static final MapName<String, String> NODES = map("public:consort.gov.nodes.info");
     /** measurement (hex) → JSON {"platform": name, "status": "AllowedToJoin"} (code identity manifest). */
     public static final MapName<String, String> NODE_CODE_IDS = map("public:consort.gov.nodes.code_ids");
+    /**
+     * platform name → JSON {"status": "AllowedToJoin"}: the attestation platforms whose nodes may
+     * join (TEE manifest; {@code add_platform}, {@code remove_platform}). A new service allows
+     * {@code virtual}.
+     */
+    public static final MapName<String, String> NODE_PLATFORMS = map("public:consort.gov.nodes.platforms");
     /** proposal id → the proposal JSON exactly as the proposer signed it. */
     public static final MapName<String, String> PROPOSALS = map("public:consort.gov.proposals");
     /** proposal id → JSON {"proposerId", "state", "createdAt", "finalVotes", "failure"}. */
@@ -59,9 +65,12 @@ public final class GovMaps {
      */
     public static final MapName<String, String> RECOVERY_SUBMITTED_SHARES =
             map("consort.gov.recovery.submitted_shares");
-    /** bundle name → PEM certificates (CAs whose certificates identify users). */
+    /**
+     * bundle name → PEM certificates: CAs (basic constraints CA) whose end-entity certificates
+     * authenticate as users, identified by their key id ({@link CaBundle}).
+     */
     public static final MapName<String, String> CA_CERT_BUNDLES = map("public:consort.gov.ca_cert_bundles");
-    /** issuer → JSON as given to set_jwt_issuer. */
+    /** issuer → JSON {"issuer", "jwks", "audience"?} ({@link JwtIssuer#toStoredJson}): whose bearer tokens authenticate users. */
     public static final MapName<String, String> JWT_ISSUERS = map("public:consort.gov.jwt.issuers");
     /**
      * {@link #REQUEST_LEDGER_REKEY} | {@link #REQUEST_SNAPSHOT} → JSON {"proposalId", "count"}:

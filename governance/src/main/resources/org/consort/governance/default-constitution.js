@@ -52,6 +52,21 @@ function needUser(args) {
   }
 }
 
+// A user id: a registered user, issuer#subject of a JWT issuer, or a CA-bundle user's key id.
+function needUserId(args) {
+  needString(args, 'user_id');
+  if (!gov.isUserId(args.user_id)) {
+    fail(`no user ${args.user_id}`);
+  }
+}
+
+function needPlatform(args) {
+  needString(args, 'platform');
+  if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(args.platform)) {
+    fail('platform must be 1 to 64 lower-case letters, digits, ".", "_" or "-"');
+  }
+}
+
 function needNode(args) {
   needString(args, 'node_id');
   if (gov.getNode(args.node_id) === undefined) {
@@ -125,7 +140,12 @@ const actions = new Map([
     apply: (a) => gov.removeNodeMeasurement(a.platform, a.measurement),
   }],
   ['set_ca_cert_bundle', {
-    validate: (a) => { onlyKeys(a, ['name', 'cert_bundle']); needString(a, 'name'); needCert(a, 'cert_bundle'); },
+    validate: (a) => {
+      onlyKeys(a, ['name', 'cert_bundle']);
+      needString(a, 'name');
+      needString(a, 'cert_bundle');
+      gov.checkCaCertBundle(a.name, a.cert_bundle);
+    },
     apply: (a) => gov.setCaCertBundle(a.name, a.cert_bundle),
   }],
   ['remove_ca_cert_bundle', {
@@ -134,14 +154,30 @@ const actions = new Map([
   }],
   ['set_jwt_issuer', {
     validate: (a) => {
-      onlyKeys(a, ['issuer', 'key_filter', 'auto_refresh', 'ca_cert_bundle_name', 'jwks']);
+      // The issuer's public keys come in the proposal (a JWKS): the service never fetches keys.
+      onlyKeys(a, ['issuer', 'jwks', 'audience']);
       needString(a, 'issuer');
+      gov.checkJwtIssuer(a.issuer, a);
     },
     apply: (a) => gov.setJwtIssuer(a.issuer, a),
   }],
   ['remove_jwt_issuer', {
     validate: (a) => { onlyKeys(a, ['issuer']); needString(a, 'issuer'); },
     apply: (a) => gov.removeJwtIssuer(a.issuer),
+  }],
+  ['add_platform', {
+    validate: (a) => { onlyKeys(a, ['platform']); needPlatform(a); },
+    apply: (a) => gov.addPlatform(a.platform),
+  }],
+  ['remove_platform', {
+    validate: (a) => {
+      onlyKeys(a, ['platform']);
+      needPlatform(a);
+      if (!gov.getPlatforms().includes(a.platform)) {
+        fail(`platform ${a.platform} is not allowed now`);
+      }
+    },
+    apply: (a) => gov.removePlatform(a.platform),
   }],
   ['trigger_ledger_rekey', {
     validate: (a) => onlyKeys(a, []),
@@ -154,7 +190,7 @@ const actions = new Map([
   ['set_user_ethereum_addresses', {
     validate: (a) => {
       onlyKeys(a, ['user_id', 'addresses']);
-      needUser(a);
+      needUserId(a);
       if (!Array.isArray(a.addresses) || !a.addresses.every((x) => typeof x === 'string' && /^0x[0-9a-fA-F]{40}$/.test(x))) {
         fail('addresses must be an array of 0x-prefixed 20-byte hex addresses');
       }

@@ -591,7 +591,7 @@ public final class Node implements AutoCloseable {
         NodeEndpoints.register(registry, this);
         registry.freeze();
         PrimaryForwarder forwarder = new PrimaryForwarder(identity, serviceCert, this::primaryUrl, this::isTrustedNodeCert);
-        StoreAuthenticator authenticator = new StoreAuthenticator(store);
+        StoreAuthenticator authenticator = new StoreAuthenticator(store, clock);
         ApiHandler handler = new ApiHandler(registry, authenticator, engine, config.limits(), metrics, forwarder);
         server = HttpServer.start(config.host(), placement.port(), identity.privateKey(),
                 new X509Certificate[] {identity.certificate(), serviceCert},
@@ -687,6 +687,7 @@ public final class Node implements AutoCloseable {
             tx.write(ServiceMaps.NODES).put(identity.id(), self.toJson());
             ObjectNode code = Json.object().put("platform", VirtualAttestation.PLATFORM).put("status", "AllowedToJoin");
             tx.write(ServiceMaps.NODE_CODE_IDS).put(measurement, new String(Json.bytes(code), StandardCharsets.UTF_8));
+            tx.write(GovMaps.NODE_PLATFORMS).put(VirtualAttestation.PLATFORM, "{\"status\":\"AllowedToJoin\"}");
             ethereum.genesis(tx, clock.instant().getEpochSecond());
         });
     }
@@ -870,6 +871,7 @@ public final class Node implements AutoCloseable {
             tx.write(GovMaps.NODES).put(identity.id(), self.toJson());
             ObjectNode code = Json.object().put("platform", VirtualAttestation.PLATFORM).put("status", "AllowedToJoin");
             tx.write(ServiceMaps.NODE_CODE_IDS).put(measurement, new String(Json.bytes(code), StandardCharsets.UTF_8));
+            tx.write(GovMaps.NODE_PLATFORMS).put(VirtualAttestation.PLATFORM, "{\"status\":\"AllowedToJoin\"}");
         });
         awaitCommitted(seqno, START_TIMEOUT);
         LOG.info("recovery: the service is Recovering under its new identity (seqno {}); members vote it open, then give"

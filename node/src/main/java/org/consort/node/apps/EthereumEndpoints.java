@@ -23,7 +23,7 @@ import org.consort.node.tx.ViewHistory;
 /**
  * The Ethereum application's endpoints: JSON-RPC at {@code POST /app/ethereum} and the Consort
  * receipt of an Ethereum transaction at {@code GET /app/ethereum/receipt}. Both are for users
- * (client certificate); the JSON-RPC answers only what the calling user may see.
+ * (client certificate or bearer JWT); the JSON-RPC answers only what the calling user may see.
  */
 public final class EthereumEndpoints {
     public static final String PATH = "/app/ethereum";
@@ -69,7 +69,7 @@ public final class EthereumEndpoints {
     }
 
     public void register(EndpointRegistry registry) {
-        registry.post(PATH, AuthPolicy.USER_CERT)
+        registry.post(PATH, AuthPolicy.USER_CERT_OR_JWT)
                 .summary("Ethereum JSON-RPC 2.0 (single call or batch); answers only what the calling user may see")
                 .jsonBody()
                 .noStore(ctx -> {
@@ -80,7 +80,7 @@ public final class EthereumEndpoints {
                     byte[] out = app.handle(ctx.caller().id(), ctx.body());
                     return out.length == 0 ? null : out;
                 });
-        registry.get(PATH + "/receipt", AuthPolicy.USER_CERT)
+        registry.get(PATH + "/receipt", AuthPolicy.USER_CERT_OR_JWT)
                 .summary("Receipt of the Consort transaction holding an Ethereum transaction's block (JSON, or COSE with "
                         + "?format=cose); 202 with Retry-After until a signature covers it")
                 .query("tx_hash", "Ethereum transaction hash (0x + 64 hex digits)", true)

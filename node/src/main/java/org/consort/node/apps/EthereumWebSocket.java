@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * JSON-RPC over WebSocket on {@code wss://<node>/app/ethereum}: the same calls as over HTTPS
  * plus {@code eth_subscribe} ({@code newHeads}, {@code logs}) and {@code eth_unsubscribe}. The
- * upgrade is authenticated like the HTTP endpoint (a user's client certificate); every other
+ * upgrade is authenticated like the HTTP endpoint (a user's client certificate or bearer JWT); every other
  * request passes through to the API handler.
  */
 public final class EthereumWebSocket {
@@ -49,7 +49,8 @@ public final class EthereumWebSocket {
                 X509Certificate[] chain = data instanceof EndPoint.SslSessionData ssl ? ssl.peerCertificates() : null;
                 Caller caller;
                 try {
-                    caller = auth.authenticate(AuthPolicy.USER_CERT, chain);
+                    caller = auth.authenticate(AuthPolicy.USER_CERT_OR_JWT, chain,
+                            request.getHeaders().get(HttpHeader.AUTHORIZATION));
                 } catch (HttpError e) {
                     response.setStatus(e.status());
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

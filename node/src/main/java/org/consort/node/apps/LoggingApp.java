@@ -18,6 +18,7 @@ import org.consort.node.http.Json;
  * The logging application, the canonical sample of a confidential ledger: users write
  * messages by id, privately (encrypted in the ledger) or publicly (plaintext in the ledger),
  * read them back, delete them, and read a message as of an earlier transaction with a receipt.
+ * Users call it with their certificate or with a bearer JWT.
  */
 public final class LoggingApp {
     /** Private records: encrypted in the ledger. */
@@ -38,7 +39,7 @@ public final class LoggingApp {
             String scope = priv ? "private" : "public";
             MapName<Long, String> map = priv ? PRIVATE_RECORDS : PUBLIC_RECORDS;
             String base = "/app/log/" + scope;
-            registry.post(base, AuthPolicy.USER_CERT)
+            registry.post(base, AuthPolicy.USER_CERT_OR_JWT)
                     .summary("Write a " + scope + " record: {\"id\": integer >= 0, \"msg\": string}")
                     .jsonBody()
                     .readWrite((ctx, tx) -> {
@@ -48,7 +49,7 @@ public final class LoggingApp {
                         out.put("id", r.id);
                         return out;
                     });
-            registry.get(base, AuthPolicy.USER_CERT)
+            registry.get(base, AuthPolicy.USER_CERT_OR_JWT)
                     .summary("Read the current " + scope + " record with this id")
                     .query("id", "record id", true)
                     .readOnly((ctx, tx) -> {
@@ -59,7 +60,7 @@ public final class LoggingApp {
                         out.put("msg", msg);
                         return out;
                     });
-            registry.delete(base, AuthPolicy.USER_CERT)
+            registry.delete(base, AuthPolicy.USER_CERT_OR_JWT)
                     .summary("Delete the " + scope + " record with this id")
                     .query("id", "record id", true)
                     .readWrite((ctx, tx) -> {
@@ -73,7 +74,7 @@ public final class LoggingApp {
                         out.put("deleted", existed);
                         return out;
                     });
-            registry.get(base + "/historical", AuthPolicy.USER_CERT)
+            registry.get(base + "/historical", AuthPolicy.USER_CERT_OR_JWT)
                     .summary("Read the " + scope + " record as it was right after a committed transaction, "
                             + "with that transaction's receipt; 202 with Retry-After until it is committed and signed")
                     .query("id", "record id", true)

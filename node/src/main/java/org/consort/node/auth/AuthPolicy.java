@@ -12,8 +12,17 @@ public enum AuthPolicy {
      * id. For nodes asking to join, which prove their key before the service knows them.
      */
     ANY_CERT,
-    /** A TLS client certificate registered as a user by governance. */
+    /**
+     * A user's TLS client certificate: registered as a user by governance, or issued (directly or
+     * through intermediates sent in the handshake) by a CA of a governance CA bundle.
+     */
     USER_CERT,
+    /**
+     * A user as {@link #USER_CERT}, or an {@code Authorization: Bearer} JWT signed by an issuer
+     * governance set ({@code set_jwt_issuer}). A request that carries the header is judged by its
+     * token alone.
+     */
+    USER_CERT_OR_JWT,
     /** A TLS client certificate registered as a member by governance. */
     MEMBER_CERT,
     /** A registered user or member certificate. */

@@ -171,9 +171,11 @@ public final class EndpointRegistry {
         doc.putObject("info").put("title", title).put("version", version);
         ObjectNode schemes = doc.putObject("components").putObject("securitySchemes");
         schemes.putObject("user_cert").put("type", "mutualTLS")
-                .put("description", "TLS client certificate registered as a user");
+                .put("description", "TLS client certificate registered as a user, or issued by a CA of a CA bundle");
         schemes.putObject("any_cert").put("type", "mutualTLS")
                 .put("description", "any valid TLS client certificate (a node asking to join proves its key)");
+        schemes.putObject("user_jwt").put("type", "http").put("scheme", "bearer").put("bearerFormat", "JWT")
+                .put("description", "Authorization: Bearer JWT signed by an issuer governance set (set_jwt_issuer)");
         schemes.putObject("member_cert").put("type", "mutualTLS")
                 .put("description", "TLS client certificate registered as a member");
         schemes.putObject("member_cose_sign1").put("type", "apiKey").put("in", "header").put("name", "content-type")
@@ -194,6 +196,10 @@ public final class EndpointRegistry {
                 case NO_AUTH -> { }
                 case ANY_CERT -> security.addObject().putArray("any_cert");
                 case USER_CERT -> security.addObject().putArray("user_cert");
+                case USER_CERT_OR_JWT -> {
+                    security.addObject().putArray("user_cert");
+                    security.addObject().putArray("user_jwt");
+                }
                 case MEMBER_CERT -> security.addObject().putArray("member_cert");
                 case MEMBER_SIGNATURE -> security.addObject().putArray("member_cose_sign1");
                 case USER_OR_MEMBER_CERT -> {

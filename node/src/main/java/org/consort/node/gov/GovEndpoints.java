@@ -116,6 +116,32 @@ public final class GovEndpoints {
                     tx.read(GovMaps.NODES).forEach((id, json) -> list.add(((ObjectNode) parse(json)).put("nodeId", id)));
                     return out;
                 });
+        registry.get("/gov/service/jwt-issuers", AuthPolicy.NO_AUTH)
+                .summary("JWT issuers whose bearer tokens authenticate users: issuer, public keys (JWKS), audience")
+                .readOnly((ctx, tx) -> {
+                    ObjectNode out = Json.object();
+                    ArrayNode list = out.putArray("value");
+                    tx.read(GovMaps.JWT_ISSUERS).forEach((iss, json) -> list.add(parse(json)));
+                    return out;
+                });
+        registry.get("/gov/service/ca-cert-bundles", AuthPolicy.NO_AUTH)
+                .summary("CA certificate bundles whose certificates authenticate users: name, PEM certificates")
+                .readOnly((ctx, tx) -> {
+                    ObjectNode out = Json.object();
+                    ArrayNode list = out.putArray("value");
+                    tx.read(GovMaps.CA_CERT_BUNDLES).forEach((name, pem) -> list.addObject().put("name", name)
+                            .put("certificates", pem));
+                    return out;
+                });
+        registry.get("/gov/service/platforms", AuthPolicy.NO_AUTH)
+                .summary("Attestation platforms whose nodes may join (TEE manifest)")
+                .readOnly((ctx, tx) -> {
+                    ObjectNode out = Json.object();
+                    ArrayNode list = out.putArray("value");
+                    tx.read(GovMaps.NODE_PLATFORMS).forEach((name, json) -> list.add(((ObjectNode) parse(json))
+                            .put("platform", name)));
+                    return out;
+                });
         registry.get("/gov/service/constitution", AuthPolicy.NO_AUTH)
                 .summary("The constitution (JavaScript)")
                 .readOnly((ctx, tx) -> {

@@ -55,13 +55,24 @@ public final class ApiHandler extends Handler.Abstract {
         /** Sends the request to {@code url} and returns the primary's answer. */
         Forwarded forward(String url, String method, String pathAndQuery, String contentType, byte[] body,
                 X509Certificate caller) throws java.io.IOException, InterruptedException;
+
+        /**
+         * As {@link #forward(String, String, String, String, byte[], X509Certificate)} with the
+         * caller's whole certificate chain (a CA-bundle user may need its intermediates) and its
+         * Authorization header (a JWT caller: the primary verifies the token itself).
+         */
+        default Forwarded forward(String url, String method, String pathAndQuery, String contentType, byte[] body,
+                X509Certificate[] callerChain, String authorization) throws java.io.IOException, InterruptedException {
+            return forward(url, method, pathAndQuery, contentType, body,
+                    callerChain == null || callerChain.length == 0 ? null : callerChain[0]);
+        }
     }
 
     /** The primary's answer to a forwarded request. */
     public record Forwarded(int status, Map<String, String> headers, byte[] body) {
     }
 
-    /** Header a forwarding node sets to the caller's certificate (base64 DER), or {@code none}. */
+    /** Header a forwarding node sets to the caller's certificate chain (base64 DER, comma-separated, leaf first), or {@code none}. */
     public static final String FORWARDED_CALLER_HEADER = "x-consort-forwarded-caller";
     /** Response headers a forwarding node passes back to the caller. */
     public static final java.util.List<String> FORWARDED_RESPONSE_HEADERS =
@@ -126,13 +137,14 @@ public final class ApiHandler extends Handler.Abstract {
                     if (forwarded) {
                         peer = forwardedCaller(forwardedCaller, peer);
                     }
-                    Caller caller = authenticator.authenticate(endpoint.auth(), peer);
+                    String authorization = header(request, "authorization");
+                    Caller caller = authenticator.authenticate(endpoint.auth(), peer, authorization);
                     RequestContext ctx = new RequestContext(caller, query(request), found.pathParams(), requestBody);
                     Object result;
                     try {
                         result = runner.run(endpoint, ctx);
                     } catch (ForwardToPrimary f) {
-                        Forwarded answer = forward(request, forwarded, requestBody, peer, f);
+                        Forwarded answer = forward(request, forwarded, requestBody, peer, authorization, f);
                         status = answer.status();
                         headers = answer.headers();
                         body = answer.body();
@@ -175,16 +187,21 @@ public final class ApiHandler extends Handler.Abstract {
             return null;
         }
         try {
-            byte[] der = java.util.Base64.getDecoder().decode(value);
             java.security.cert.CertificateFactory f = java.security.cert.CertificateFactory.getInstance("X.509");
-            return new X509Certificate[] {(X509Certificate) f.generateCertificate(new java.io.ByteArrayInputStream(der))};
+            String[] parts = value.split(",", 8);
+            X509Certificate[] chain = new X509Certificate[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                byte[] der = java.util.Base64.getDecoder().decode(parts[i].strip());
+                chain[i] = (X509Certificate) f.generateCertificate(new java.io.ByteArrayInputStream(der));
+            }
+            return chain;
         } catch (IllegalArgumentException | java.security.cert.CertificateException e) {
             throw HttpError.badRequest("header " + FORWARDED_CALLER_HEADER + " is not a base64 DER certificate");
         }
     }
 
     private Forwarded forward(Request request, boolean alreadyForwarded, byte[] body, X509Certificate[] caller,
-            ForwardToPrimary why) {
+            String authorization, ForwardToPrimary why) {
         if (alreadyForwarded || forwarding == null) {
             // Forward once only: a node that was primary when the request left may not be now.
             throw new HttpError(503, "NotPrimary", why.getMessage() + "; retry shortly", 1L);
@@ -193,7 +210,7 @@ public final class ApiHandler extends Handler.Abstract {
                 "no primary is known to this node right now (an election may be under way); retry shortly", 1L));
         try {
             return forwarding.forward(url, request.getMethod(), request.getHttpURI().getPathQuery(),
-                    header(request, "content-type"), body, caller == null || caller.length == 0 ? null : caller[0]);
+                    header(request, "content-type"), body, caller, authorization);
         } catch (java.io.IOException e) {
             throw new HttpError(503, "PrimaryUnreachable", "the primary could not be reached: " + e.getMessage()
                     + "; retry shortly", 1L);

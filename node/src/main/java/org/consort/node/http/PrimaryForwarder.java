@@ -59,9 +59,24 @@ public final class PrimaryForwarder implements ApiHandler.Forwarding {
     @Override
     public ApiHandler.Forwarded forward(String url, String method, String pathAndQuery, String contentType, byte[] body,
             X509Certificate caller) throws IOException, InterruptedException {
+        return forward(url, method, pathAndQuery, contentType, body, caller == null ? null : new X509Certificate[] {caller},
+                null);
+    }
+
+    @Override
+    public ApiHandler.Forwarded forward(String url, String method, String pathAndQuery, String contentType, byte[] body,
+            X509Certificate[] callerChain, String authorization) throws IOException, InterruptedException {
         String callerHeader;
         try {
-            callerHeader = caller == null ? "none" : Base64.getEncoder().encodeToString(caller.getEncoded());
+            if (callerChain == null || callerChain.length == 0) {
+                callerHeader = "none";
+            } else {
+                StringBuilder sb = new StringBuilder();
+                for (X509Certificate c : callerChain) {
+                    sb.append(sb.isEmpty() ? "" : ",").append(Base64.getEncoder().encodeToString(c.getEncoded()));
+                }
+                callerHeader = sb.toString();
+            }
         } catch (CertificateEncodingException e) {
             throw new IOException("cannot encode the caller's certificate", e);
         }
@@ -72,6 +87,9 @@ public final class PrimaryForwarder implements ApiHandler.Forwarding {
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             b.header("content-type", contentType);
+        }
+        if (authorization != null) {
+            b.header("authorization", authorization);
         }
         HttpResponse<byte[]> r;
         try {

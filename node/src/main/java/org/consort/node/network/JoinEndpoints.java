@@ -124,6 +124,13 @@ public final class JoinEndpoints {
         } catch (IllegalArgumentException e) {
             throw HttpError.badRequest(e.getMessage());
         }
+        if (!tx.read(GovMaps.NODE_PLATFORMS).containsKey(evidence.platform())) {
+            java.util.List<String> platforms = new java.util.ArrayList<>();
+            tx.read(GovMaps.NODE_PLATFORMS).forEach((name, j) -> platforms.add(name));
+            throw new HttpError(403, "PlatformNotAllowed", "attestation platform '" + evidence.platform()
+                    + "' is not allowed to join this service (allowed: " + (platforms.isEmpty() ? "none" : String.join(", ", platforms))
+                    + "); members allow a platform with add_platform");
+        }
         Optional<String> allowed = tx.read(GovMaps.NODE_CODE_IDS).get(evidence.measurement().toLowerCase(java.util.Locale.ROOT));
         JsonNode code = allowed.map(j -> (JsonNode) Json.parseObject(j.getBytes(StandardCharsets.UTF_8))).orElse(null);
         if (code == null || !code.path("platform").asText().equals(evidence.platform())
