@@ -301,6 +301,14 @@ public final class GovernanceService {
                 if (staged.touched(GovMaps.CONSTITUTION)) {
                     String next = staged.get(GovMaps.CONSTITUTION, GovMaps.CONSTITUTION_KEY).orElseThrow();
                     runtime.checkExports("constitution", next, CONSTITUTION_EXPORTS);
+                    // A constitution that cannot validate and resolve the very proposal that sets it
+                    // (a loop, a throw) would fail every later proposal, its own replacement too:
+                    // it is refused, within the same caps, and the old one stays.
+                    runtime.invoke("constitution", next, "validate", Json.MAPPER.createArrayNode().add(text),
+                            new GovApi(new GovStore(tx), false, id));
+                    runtime.invoke("constitution", next, "resolve",
+                            Json.MAPPER.createArrayNode().add(text).add(proposer).add(votes),
+                            new GovApi(new GovStore(tx), false, id));
                 }
             }
         } catch (ScriptFailure e) {
