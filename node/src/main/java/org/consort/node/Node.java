@@ -500,6 +500,7 @@ public final class Node implements AutoCloseable {
         replicator = new LogReplicator(store, ledger, secrets, identity, views, settings, clock, this::onCommit, this::onFatal);
         replicator.onMembership(this::onMembership);
         replicator.viewOffset(placement.viewOffset());
+        replicator.batchDelay(Duration.ofNanos(rep.batchDelayMicros() * 1000L));
         replicator.afterApply(this::afterApply);
         replicator.onPrimary(() -> admin.execute(this::primaryDuties));
         replicator.onInstalled(() -> {

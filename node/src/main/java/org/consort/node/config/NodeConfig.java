@@ -63,11 +63,21 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
      * @param joinTimeoutSeconds   how long a joining node waits to be trusted (default 600)
      * @param snapshotEveryEntries a snapshot every this many replicated batches, after which the log
      *                             before it is dropped; 0 turns snapshots off (default 10000)
+     * @param batchDelayMicros     how long the primary waits for more entries before it proposes a
+     *                             batch that is not full (default 0: at once)
      */
     public record Replication(Integer batchEntriesMax, Integer batchBytesMax, Integer proposalsInFlightMax,
                               Integer electionTimeoutMinMs, Integer electionTimeoutMaxMs, Integer joinTimeoutSeconds,
-                              Integer snapshotEveryEntries) {
+                              Integer snapshotEveryEntries, Integer batchDelayMicros) {
+        public Replication(Integer batchEntriesMax, Integer batchBytesMax, Integer proposalsInFlightMax,
+                           Integer electionTimeoutMinMs, Integer electionTimeoutMaxMs, Integer joinTimeoutSeconds,
+                           Integer snapshotEveryEntries) {
+            this(batchEntriesMax, batchBytesMax, proposalsInFlightMax, electionTimeoutMinMs, electionTimeoutMaxMs,
+                    joinTimeoutSeconds, snapshotEveryEntries, null);
+        }
+
         public Replication {
+            batchDelayMicros = batchDelayMicros == null ? 0 : batchDelayMicros;
             snapshotEveryEntries = snapshotEveryEntries == null ? 10_000 : snapshotEveryEntries;
             batchEntriesMax = batchEntriesMax == null ? 4096 : batchEntriesMax;
             batchBytesMax = batchBytesMax == null ? 8 << 20 : batchBytesMax;
@@ -76,14 +86,14 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
             electionTimeoutMaxMs = electionTimeoutMaxMs == null ? 2000 : electionTimeoutMaxMs;
             joinTimeoutSeconds = joinTimeoutSeconds == null ? 600 : joinTimeoutSeconds;
             if (batchEntriesMax < 1 || batchBytesMax < (1 << 20) || proposalsInFlightMax < 1 || electionTimeoutMinMs < 100
-                    || electionTimeoutMaxMs <= electionTimeoutMinMs || joinTimeoutSeconds < 1 || snapshotEveryEntries < 0) {
+                    || electionTimeoutMaxMs <= electionTimeoutMinMs || joinTimeoutSeconds < 1 || snapshotEveryEntries < 0 || batchDelayMicros < 0 || batchDelayMicros > 1_000_000) {
                 throw new IllegalArgumentException("config: replication settings out of range (batchBytesMax at least 1 MiB,"
                         + " electionTimeoutMaxMs above electionTimeoutMinMs >= 100): " + this);
             }
         }
 
         public static Replication defaults() {
-            return new Replication(null, null, null, null, null, null, null);
+            return new Replication(null, null, null, null, null, null, null, null);
         }
     }
 

@@ -179,6 +179,17 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     }
 
     private volatile long viewOffset;
+    private volatile long batchDelayNanos;
+
+    /**
+     * How long the batcher waits for more entries before it proposes a batch that is not full
+     * (0, the default, proposes at once: batches then grow only while proposals are in flight).
+     * Not used when driven on one thread.
+     */
+    public void batchDelay(java.time.Duration delay) {
+        InvariantViolation.check(!delay.isNegative(), "batch delay must not be negative");
+        this.batchDelayNanos = delay.toNanos();
+    }
 
     private long viewOf(long term) {
         return term + viewOffset;
@@ -395,6 +406,20 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         }
         if (items.size() < settings.batchEntriesMax()) {
             queue.drainTo(items, settings.batchEntriesMax() - items.size());
+        }
+        long delay = batchDelayNanos;
+        if (blocking && delay > 0 && !items.isEmpty() && items.size() < settings.batchEntriesMax()) {
+            // Wait a little for more entries, so that fewer, larger batches carry them.
+            long until = System.nanoTime() + delay;
+            long left;
+            while (items.size() < settings.batchEntriesMax() && (left = until - System.nanoTime()) > 0) {
+                Item more = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (more == null) {
+                    break;
+                }
+                items.add(more);
+                queue.drainTo(items, settings.batchEntriesMax() - items.size());
+            }
         }
         if (!items.isEmpty()) {
             // Wait for room outside the monitor; the view is checked again inside it.
