@@ -26,12 +26,13 @@ import org.consort.evm.vm.Interpreter;
  * Load benchmark of the Ethereum JSON-RPC against a sandbox it starts: one client per sandbox
  * user (its own certificate and Ethereum key, HTTPS keep-alive), each sending signed EIP-1559
  * transactions with {@code eth_sendRawTransaction} one after the other, as wallets do (each call
- * returns once its transaction is in a block). Transactions are signed before the clock starts.
+ * returns once its transaction is in a block), or {@code --batch B} at a time in one JSON-RPC batch
+ * (answered once all B are in a block). Transactions are signed before the clock starts.
  * Reports transactions/s, latency percentiles and transactions per block.
  *
  * <pre>
  * java -cp bench/target/consort-bench.jar org.consort.bench.EthereumLoad [--users 32] [--seconds 15]
- *     [--mode transfer|erc20] [--artifacts tests/target/ethereum-tools/artifacts.json] [--jar cli/target/consort.jar]
+ *     [--mode transfer|erc20] [--batch 1] [--nodes 1] [--artifacts tests/target/ethereum-tools/artifacts.json] [--jar cli/target/consort.jar]
  * </pre>
  * {@code erc20} deploys one OpenZeppelin ERC-20 per user (ConsortToken from the artifacts that
  * EthereumToolsIT compiles) and sends token transfers to fresh addresses.
@@ -49,16 +50,22 @@ public final class EthereumLoad {
         int seconds = Integer.parseInt(opt.getOrDefault("seconds", "15"));
         boolean erc20 = opt.getOrDefault("mode", "transfer").equals("erc20");
         int perUser = Integer.parseInt(opt.getOrDefault("transactions-per-user", "4000"));
+        int batch = Integer.parseInt(opt.getOrDefault("batch", "1"));
         Path jar = Path.of(opt.getOrDefault("jar", "cli/target/consort.jar")).toAbsolutePath();
         Path dir = Files.createTempDirectory("consort-eth-bench");
         Process sandbox = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "sandbox", "--dir", dir.toString(),
-                "--users", Integer.toString(users), "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx3g"))
+                "--users", Integer.toString(users), "--nodes", opt.getOrDefault("nodes", "1"), "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx3g -XX:+UseSerialGC"))
                 .redirectErrorStream(true).start();
         try {
             awaitLine(sandbox, "Try: curl");
             JsonNode network = JSON.readTree(dir.resolve("network.json").toFile());
             String url = network.at("/nodes/0/url").asText();
+            for (JsonNode n : network.withArray("nodes")) {
+                if (n.path("primary").asBoolean()) {
+                    url = n.get("url").asText(); // only the primary's sequencer makes blocks: backups forward
+                }
+            }
             Path serviceCert = Path.of(network.get("serviceCert").asText());
             List<JettyLoadClient> clients = new ArrayList<>();
             List<byte[]> keys = new ArrayList<>();
@@ -90,11 +97,16 @@ public final class EthereumLoad {
             List<List<String>> bodies = new ArrayList<>();
             for (int u = 0; u < users; u++) {
                 List<String> mine = new ArrayList<>();
+                List<String> calls = new ArrayList<>();
                 for (int n = 0; n < perUser; n++) {
                     Address fresh = Address.ofLow(0x100000 + u * perUser + n);
                     byte[] call = erc20 ? concat(selector("transfer(address,uint256)"), concat(fresh.toWord().toBytes(),
                             Word.ONE.toBytes())) : data;
-                    mine.add(body(sign(keys.get(u), nonces[u] + n, gas, erc20 ? targets[u] : fresh, call)));
+                    calls.add(body(sign(keys.get(u), nonces[u] + n, gas, erc20 ? targets[u] : fresh, call)));
+                    if (calls.size() == batch || n == perUser - 1) {
+                        mine.add(calls.size() == 1 ? calls.get(0) : "[" + String.join(",", calls) + "]");
+                        calls.clear();
+                    }
                 }
                 bodies.add(mine);
             }
@@ -115,14 +127,18 @@ public final class EthereumLoad {
                         long t = System.nanoTime();
                         try {
                             String r = clients.get(me).post("/app/ethereum", b).getContentAsString();
-                            if (!r.contains("\"result\"")) {
-                                errors.incrementAndGet();
+                            int ok = count(r, "\"result\"");
+                            int failed = count(r, "\"error\"");
+                            if (failed > 0 || ok == 0) {
+                                errors.addAndGet(Math.max(1, failed));
                                 if (errors.get() < 5) {
-                                    System.err.println("error: " + r);
+                                    System.err.println("error: " + r.substring(0, Math.min(r.length(), 400)));
                                 }
-                                continue;
                             }
-                            latencies[me][counts[me]++] = System.nanoTime() - t;
+                            long took = System.nanoTime() - t;
+                            for (int i = 0; i < ok; i++) {
+                                latencies[me][counts[me]++] = took;
+                            }
                         } catch (Exception e) {
                             errors.incrementAndGet();
                         }
@@ -146,7 +162,9 @@ public final class EthereumLoad {
             Arrays.sort(all);
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("mode", erc20 ? "erc20" : "transfer");
+            report.put("nodes", Integer.parseInt(opt.getOrDefault("nodes", "1")));
             report.put("users", users);
+            report.put("transactionsPerRequest", batch);
             report.put("transactions", total);
             report.put("errors", errors.get());
             report.put("transactionsPerSecond", Math.round(total / elapsed));
@@ -165,6 +183,14 @@ public final class EthereumLoad {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
     }
 
     private static double percentile(long[] sorted, double p) {

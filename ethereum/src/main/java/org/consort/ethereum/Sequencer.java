@@ -77,7 +77,8 @@ public final class Sequencer implements AutoCloseable {
     private final WriteSubmitter writer;
     private final InstantSource clock;
     private final EthereumLimits limits;
-    private final ArrayBlockingQueue<Pending> queue;
+    /** Groups of submissions, each taken whole; at most as many groups as waiting transactions. */
+    private final ArrayBlockingQueue<List<Pending>> queue;
     private final AtomicInteger waiting = new AtomicInteger();
     /** Per sender: [submissions not yet completed, highest nonce among them + 1]. Guarded by itself. */
     private final Map<Address, long[]> inFlight = new HashMap<>();
@@ -107,35 +108,62 @@ public final class Sequencer implements AutoCloseable {
      * @throws PoolFull when {@link EthereumLimits#queueTransactionsMax()} submissions are waiting
      */
     public CompletableFuture<Outcome> submit(Candidate candidate) throws PoolFull {
+        return submitAll(List.of(candidate)).get(0);
+    }
+
+    /**
+     * Queues decoded transactions together: they are taken in this order with nothing in between,
+     * so they go into the same block when it has room. Never blocks.
+     *
+     * @return one future per candidate, in order, completing when it is in a block or refused
+     * @throws PoolFull when the candidates would make more than {@link EthereumLimits#queueTransactionsMax()}
+     *                  submissions wait; then none is queued
+     */
+    public List<CompletableFuture<Outcome>> submitAll(List<Candidate> candidates) throws PoolFull {
+        int n = candidates.size();
         if (!running) {
-            return CompletableFuture.completedFuture(new Outcome.NotWritten("the node is stopping"));
+            List<CompletableFuture<Outcome>> stopping = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                stopping.add(CompletableFuture.completedFuture(new Outcome.NotWritten("the node is stopping")));
+            }
+            return stopping;
         }
-        if (waiting.incrementAndGet() > limits.queueTransactionsMax()) {
-            waiting.decrementAndGet();
+        if (n == 0) {
+            return List.of();
+        }
+        if (waiting.addAndGet(n) > limits.queueTransactionsMax()) {
+            waiting.addAndGet(-n);
             throw new PoolFull("transaction pool is full: " + limits.queueTransactionsMax()
                     + " transactions are waiting (queueTransactionsMax); retry shortly");
         }
-        Pending p = new Pending(candidate, clock.millis());
-        Address sender = candidate.signed().transaction().sender();
-        long next = candidate.signed().transaction().nonce().l0() + 1;
-        synchronized (inFlight) {
-            long[] e = inFlight.computeIfAbsent(sender, a -> new long[2]);
-            e[0]++;
-            e[1] = Math.max(e[1], next);
-        }
-        p.outcome.whenComplete((o, t) -> {
-            waiting.decrementAndGet();
+        long receivedAtMs = clock.millis();
+        List<Pending> group = new ArrayList<>(n);
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(n);
+        for (Candidate candidate : candidates) {
+            Pending p = new Pending(candidate, receivedAtMs);
+            Address sender = candidate.signed().transaction().sender();
+            long next = candidate.signed().transaction().nonce().l0() + 1;
             synchronized (inFlight) {
-                long[] e = inFlight.get(sender);
-                if (e != null && --e[0] <= 0) {
-                    inFlight.remove(sender);
-                }
+                long[] e = inFlight.computeIfAbsent(sender, a -> new long[2]);
+                e[0]++;
+                e[1] = Math.max(e[1], next);
             }
-        });
-        if (!queue.offer(p)) {
-            p.outcome.complete(new Outcome.NotWritten("transaction pool is full; retry shortly"));
+            p.outcome.whenComplete((o, t) -> {
+                waiting.decrementAndGet();
+                synchronized (inFlight) {
+                    long[] e = inFlight.get(sender);
+                    if (e != null && --e[0] <= 0) {
+                        inFlight.remove(sender);
+                    }
+                }
+            });
+            group.add(p);
+            outcomes.add(p.outcome);
         }
-        return p.outcome;
+        if (!queue.offer(group)) {
+            failAll(group, "transaction pool is full; retry shortly");
+        }
+        return outcomes;
     }
 
     /** One more than the highest nonce of {@code sender}'s transactions still waiting, if any. */
@@ -178,17 +206,23 @@ public final class Sequencer implements AutoCloseable {
             }
         }
         List<Pending> rest = new ArrayList<>(parked);
-        queue.drainTo(rest);
+        List<List<Pending>> groups = new ArrayList<>();
+        queue.drainTo(groups);
+        groups.forEach(rest::addAll);
         failAll(rest, "the node is stopping");
     }
 
     private void step() throws InterruptedException {
-        Pending first = queue.poll(parked.isEmpty() ? IDLE_POLL_MS : PARKED_POLL_MS, TimeUnit.MILLISECONDS);
+        List<Pending> first = queue.poll(parked.isEmpty() ? IDLE_POLL_MS : PARKED_POLL_MS, TimeUnit.MILLISECONDS);
         List<Pending> batch = new ArrayList<>(parked);
         parked.clear();
         if (first != null) {
-            batch.add(first);
-            queue.drainTo(batch, Math.max(0, limits.blockTransactionsMax() - batch.size()));
+            batch.addAll(first);
+            List<Pending> next;
+            // Whole groups only; what does not fit this block is parked for the next, in order.
+            while (batch.size() < limits.blockTransactionsMax() && (next = queue.poll()) != null) {
+                batch.addAll(next);
+            }
         }
         if (batch.isEmpty()) {
             return;

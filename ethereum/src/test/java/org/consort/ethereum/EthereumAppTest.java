@@ -262,6 +262,41 @@ class EthereumAppTest {
     }
 
     @Test
+    void aBatchOfTransactionsSharesOneBlockAndIsAnsweredInOrder() {
+        long nonce = chain.nonce(A, alice);
+        long before = Long.decode(chain.result(A, "eth_blockNumber").asText());
+        StringBuilder body = new StringBuilder("[");
+        int n = 20;
+        for (int i = 0; i < n; i++) {
+            byte[] raw = alice.legacy(chain.chainId, nonce + i, BigInteger.ZERO, 21_000, bob.address, BigInteger.ONE,
+                    new byte[0]);
+            body.append(i == 0 ? "" : ",").append("{\"jsonrpc\":\"2.0\",\"id\":").append(i)
+                    .append(",\"method\":\"eth_sendRawTransaction\",\"params\":[\"").append(TestWallet.hex(raw)).append("\"]}");
+        }
+        // a refused one (nonce used by the first), a notification, and an ordinary call in between
+        byte[] stale = alice.legacy(chain.chainId, nonce, BigInteger.ZERO, 21_000, chain.carol.address, BigInteger.ONE, new byte[0]);
+        body.append(",{\"jsonrpc\":\"2.0\",\"id\":\"stale\",\"method\":\"eth_sendRawTransaction\",\"params\":[\"")
+                .append(TestWallet.hex(stale)).append("\"]}");
+        body.append(",{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\"}");
+        body.append(",{\"jsonrpc\":\"2.0\",\"id\":\"chain\",\"method\":\"eth_chainId\"}]");
+        JsonNode answers = chain.raw(A, body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(answers).hasSize(n + 2);
+        for (int i = 0; i < n; i++) {
+            assertThat(answers.get(i).get("id").asInt()).isEqualTo(i);
+            assertThat(answers.get(i).has("result")).as("answer %d: %s", i, answers.get(i)).isTrue();
+        }
+        assertThat(answers.get(n).get("id").asText()).isEqualTo("stale");
+        assertThat(answers.get(n).at("/error/message").asText()).startsWith("nonce too low");
+        assertThat(answers.get(n + 1).get("result").asText()).isEqualTo("0x539");
+        // all twenty in one block, not one block each
+        assertThat(Long.decode(chain.result(A, "eth_blockNumber").asText())).isEqualTo(before + 1);
+        JsonNode block = chain.result(A, "eth_getBlockByNumber", "latest", false);
+        assertThat(block.get("transactions")).hasSize(n);
+        assertThat(chain.nonce(A, alice)).isEqualTo(nonce + n);
+        assertThat(chain.result(C, "eth_getBalance", chain.carol.address.toString(), "latest").asText()).isEqualTo("0x0");
+    }
+
+    @Test
     void jsonRpcProtocolErrors() {
         assertThat(chain.raw(A, "{".getBytes()).at("/error/code").asInt()).isEqualTo(-32700);
         assertThat(chain.raw(A, "[]".getBytes()).at("/error/code").asInt()).isEqualTo(-32600);

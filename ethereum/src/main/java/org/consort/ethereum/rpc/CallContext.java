@@ -25,6 +25,7 @@ public final class CallContext {
     private Visibility visibility;
     private KvWorldState world;
     private Subscriptions.Session session;
+    private final java.util.List<EthRpc.Queued> queued = new java.util.ArrayList<>();
 
     /** The context of a call made over a WebSocket session (which may subscribe). */
     public CallContext withSession(Subscriptions.Session session) {
@@ -76,6 +77,11 @@ public final class CallContext {
             world = new KvWorldState(latest);
         }
         return world;
+    }
+
+    /** Transactions the calls on this context checked and have not yet handed to the sequencer. */
+    java.util.List<EthRpc.Queued> queued() {
+        return queued;
     }
 
     public Visibility visibility() {

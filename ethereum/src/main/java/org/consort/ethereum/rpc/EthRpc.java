@@ -53,6 +53,25 @@ public final class EthRpc {
         JsonNode call(CallContext ctx, ArrayNode params);
     }
 
+    /**
+     * A method whose answer comes later: {@link #start} checks the call and sets it going (it
+     * throws {@link RpcError} for what it refuses at once), and the answer is awaited afterwards.
+     * A batch starts all its calls of such methods, then {@link #submitQueued hands} their
+     * transactions to the sequencer together, then awaits the answers, so that the transactions of
+     * one batch go into the same block instead of one block each.
+     */
+    @FunctionalInterface
+    public interface StartedMethod {
+        Started start(CallContext ctx, ArrayNode params);
+    }
+
+    /** A call under way. */
+    @FunctionalInterface
+    public interface Started {
+        /** The answer, waiting at most until {@code deadlineNanos} ({@link System#nanoTime()}); throws {@link RpcError}. */
+        JsonNode await(long deadlineNanos);
+    }
+
     public static final String CLIENT_VERSION = "Consort/v0.1.0/java" + Runtime.version().feature();
 
     private final Store store;
@@ -60,6 +79,7 @@ public final class EthRpc {
     private final Filters filters;
     private final EthereumLimits limits;
     private final Map<String, Method> methods = new TreeMap<>();
+    private final Map<String, StartedMethod> started = new TreeMap<>();
 
     public EthRpc(Store store, Sequencer sequencer, Filters filters, EthereumLimits limits) {
         this.store = store;
@@ -71,6 +91,16 @@ public final class EthRpc {
 
     public Optional<Method> method(String name) {
         return Optional.ofNullable(methods.get(name));
+    }
+
+    /** The method {@code name} if its answer may be awaited after the rest of a batch has started. */
+    public Optional<StartedMethod> startedMethod(String name) {
+        return Optional.ofNullable(started.get(name));
+    }
+
+    /** How long a call waits for its transaction's block before answering with the hash alone. */
+    public long submitWaitMs() {
+        return limits.submitWaitMs();
     }
 
     public java.util.Set<String> methodNames() {
@@ -102,7 +132,12 @@ public final class EthRpc {
         });
         methods.put("eth_call", this::call);
         methods.put("eth_estimateGas", this::estimateGas);
-        methods.put("eth_sendRawTransaction", this::sendRawTransaction);
+        started.put("eth_sendRawTransaction", this::startRawTransaction);
+        methods.put("eth_sendRawTransaction", (c, p) -> {
+            Started s = startRawTransaction(c, p);
+            submitQueued(c);
+            return s.await(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.submitWaitMs()));
+        });
         for (String m : List.of("eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData_v4")) {
             methods.put(m, (c, p) -> {
                 throw new RpcError(RpcError.METHOD_NOT_SUPPORTED, m + " is not available: the node holds no keys; "
@@ -547,7 +582,43 @@ public final class EthRpc {
 
     // ---- transactions --------------------------------------------------------------------
 
-    private JsonNode sendRawTransaction(CallContext c, ArrayNode p) {
+    /** A transaction its call has checked, waiting to be handed to the sequencer with the rest of its request's. */
+    static final class Queued {
+        final Candidate candidate;
+        CompletableFuture<Sequencer.Outcome> outcome;
+        RpcError refused;
+
+        Queued(Candidate candidate) {
+            this.candidate = candidate;
+        }
+    }
+
+    /**
+     * Hands the transactions that the calls on {@code c} have checked to the sequencer, together
+     * and in call order (so they share a block when it has room). When the pool cannot take them
+     * all, none is queued and each of their calls answers "transaction pool is full".
+     */
+    public void submitQueued(CallContext c) {
+        List<Queued> queued = c.queued();
+        if (queued.isEmpty()) {
+            return;
+        }
+        List<Candidate> candidates = new ArrayList<>(queued.size());
+        queued.forEach(q -> candidates.add(q.candidate));
+        try {
+            List<CompletableFuture<Sequencer.Outcome>> outcomes = sequencer.submitAll(candidates);
+            for (int i = 0; i < queued.size(); i++) {
+                queued.get(i).outcome = outcomes.get(i);
+            }
+        } catch (Sequencer.PoolFull e) {
+            RpcError full = new RpcError(RpcError.LIMIT_EXCEEDED, e.getMessage());
+            queued.forEach(q -> q.refused = full);
+        }
+        queued.clear();
+    }
+
+    /** Checks a raw transaction and queues it on {@code c} for {@link #submitQueued}; its answer (the hash once it is in a block, or the refusal) is awaited. */
+    private Started startRawTransaction(CallContext c, ArrayNode p) {
         String hex = str(p, 0, "raw transaction");
         if ((hex.length() - 2) / 2 > limits.rawTransactionBytesMax()) {
             throw RpcError.server("oversized data: transaction size " + (hex.length() - 2) / 2 + ", limit "
@@ -574,28 +645,32 @@ public final class EthRpc {
         if (c.chain().transaction(signed.hash().toBytes()).isPresent()) {
             throw RpcError.server("already known");
         }
-        CompletableFuture<Sequencer.Outcome> outcome;
-        try {
-            outcome = sequencer.submit(new Candidate(raw, signed));
-        } catch (Sequencer.PoolFull e) {
-            throw new RpcError(RpcError.LIMIT_EXCEEDED, e.getMessage());
-        }
+        Queued queued = new Queued(new Candidate(raw, signed));
+        c.queued().add(queued);
         String txHash = Hex.data(signed.hash().toBytes());
-        Sequencer.Outcome o;
-        try {
-            o = outcome.get(limits.submitWaitMs(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            return text(txHash); // still queued: the receipt appears once it is in a block
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw RpcError.server("interrupted");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        return switch (o) {
-            case Sequencer.Outcome.Included in -> text(txHash);
-            case Sequencer.Outcome.Rejected r -> throw RpcError.server(r.message());
-            case Sequencer.Outcome.NotWritten n -> throw RpcError.server("transaction not written, retry: " + n.message());
+        return deadlineNanos -> {
+            if (queued.refused != null) {
+                throw queued.refused;
+            }
+            if (queued.outcome == null) {
+                throw new IllegalStateException("a transaction was checked but never handed to the sequencer");
+            }
+            Sequencer.Outcome o;
+            try {
+                o = queued.outcome.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return text(txHash); // still queued: the receipt appears once it is in a block
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw RpcError.server("interrupted");
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+            return switch (o) {
+                case Sequencer.Outcome.Included in -> text(txHash);
+                case Sequencer.Outcome.Rejected r -> throw RpcError.server(r.message());
+                case Sequencer.Outcome.NotWritten n -> throw RpcError.server("transaction not written, retry: " + n.message());
+            };
         };
     }
 
