@@ -22,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.consort.common.Hex;
@@ -39,7 +38,7 @@ import org.consort.evm.vm.Interpreter;
  * <pre>
  * java -cp bench/target/consort-bench.jar org.consort.bench.EthereumCompare
  *     [--targets consort-1,consort-3,hardhat] [--users 32] [--transfers-per-user 300]
- *     [--hardhat-transfers-per-user 120] [--window 8] [--batch 1] [--poll-ms 5]
+ *     [--hardhat-transfers-per-user 120] [--window 8] [--hardhat-window W] [--batch 1] [--poll-ms 5]
  *     [--jar cli/target/consort.jar] [--artifacts tests/target/ethereum-tools/artifacts.json]
  *     [--node-java-options "..."] [--hardhat-dir bench/target/hardhat] [--hardhat-logging false]
  * </pre>
@@ -64,7 +63,8 @@ import org.consort.evm.vm.Interpreter;
  * that is ahead ("Nonce too high", as Consort does after parking it for 1 s), which happens with
  * a window above 1 when requests of one client overtake each other: such a transfer is sent
  * again as soon as the one before it is answered, and counted in {@code errors} and
- * {@code retried} (its latency runs from its first send). Its commit time: on Hardhat the same
+ * {@code retried} (its latency runs from its first send); {@code --hardhat-window} (default: the
+ * same as {@code --window}) gives Hardhat a window of its own. Its commit time: on Hardhat the same
  * (a mined block is final); on Consort the arrival of the first answer of a poller, which asks
  * the primary for {@code eth_getBlockByNumber("finalized")} every {@code --poll-ms} during the run,
  * showing the transfer's block number or a later one; the poller's round trip (reported as
@@ -103,8 +103,9 @@ public final class EthereumCompare {
     }
 
     /** The options; see the class comment. */
-    record Options(List<String> targets, int users, int transfersPerUser, int hardhatTransfersPerUser, int window, int batch,
-                   int pollMs, Path jar, Path artifacts, String nodeJavaOptions, Path hardhatDir, boolean hardhatLogging) {
+    record Options(List<String> targets, int users, int transfersPerUser, int hardhatTransfersPerUser, int window,
+                   int hardhatWindow, int batch, int pollMs, Path jar, Path artifacts, String nodeJavaOptions, Path hardhatDir,
+                   boolean hardhatLogging) {
         static Options parse(String[] args) {
             Map<String, String> o = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i += 2) {
@@ -114,7 +115,8 @@ public final class EthereumCompare {
                 o.put(args[i].substring(2), args[i + 1]);
             }
             Set<String> known = Set.of("targets", "users", "transfers-per-user", "hardhat-transfers-per-user", "window",
-                    "batch", "poll-ms", "jar", "artifacts", "node-java-options", "hardhat-dir", "hardhat-logging");
+                    "hardhat-window", "batch", "poll-ms", "jar", "artifacts", "node-java-options", "hardhat-dir",
+                    "hardhat-logging");
             for (String k : o.keySet()) {
                 if (!known.contains(k)) {
                     throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
@@ -129,15 +131,17 @@ public final class EthereumCompare {
             Options opts = new Options(targets, Integer.parseInt(o.getOrDefault("users", "32")),
                     Integer.parseInt(o.getOrDefault("transfers-per-user", "300")),
                     Integer.parseInt(o.getOrDefault("hardhat-transfers-per-user", "120")),
-                    Integer.parseInt(o.getOrDefault("window", "8")), Integer.parseInt(o.getOrDefault("batch", "1")),
+                    Integer.parseInt(o.getOrDefault("window", "8")),
+                    Integer.parseInt(o.getOrDefault("hardhat-window", o.getOrDefault("window", "8"))),
+                    Integer.parseInt(o.getOrDefault("batch", "1")),
                     Integer.parseInt(o.getOrDefault("poll-ms", "5")),
                     Path.of(o.getOrDefault("jar", "cli/target/consort.jar")),
                     Path.of(o.getOrDefault("artifacts", "tests/target/ethereum-tools/artifacts.json")),
                     o.get("node-java-options"), Path.of(o.getOrDefault("hardhat-dir", "bench/target/hardhat")),
                     Boolean.parseBoolean(o.getOrDefault("hardhat-logging", "false")));
             if (opts.users < 1 || opts.transfersPerUser < 1 || opts.hardhatTransfersPerUser < 1 || opts.window < 1
-                    || opts.batch < 1 || opts.batch > 100 || opts.pollMs < 1) {
-                throw new IllegalArgumentException("--users, --*transfers-per-user, --window, --poll-ms must be at least 1,"
+                    || opts.hardhatWindow < 1 || opts.batch < 1 || opts.batch > 100 || opts.pollMs < 1) {
+                throw new IllegalArgumentException("--users, --*transfers-per-user, --*window, --poll-ms must be at least 1,"
                         + " --batch between 1 and 100");
             }
             return opts;
@@ -186,7 +190,8 @@ public final class EthereumCompare {
         Workload firstConsort = null;
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
         for (String target : opt.targets) {
-            System.out.printf("== %s: %d users, window %d, batch %d%n", target, opt.users, opt.window, opt.batch);
+            System.out.printf("== %s: %d users, window %d, batch %d%n", target, opt.users,
+                    target.equals("hardhat") ? opt.hardhatWindow : opt.window, opt.batch);
             Map<String, Object> report;
             if (target.equals("hardhat")) {
                 Workload w = firstConsort != null ? firstConsort
@@ -275,7 +280,7 @@ public final class EthereumCompare {
             report.put("target", target);
             report.put("nodes", nodes);
             report.put("sentTo", "node" + primaryIndex + " (primary)");
-            report.putAll(measure(opt, clients, w, opt.transfersPerUser,
+            report.putAll(measure(opt, opt.window, clients, w, opt.transfersPerUser,
                     body -> pollerClient.post("/app/ethereum", body).getContentAsString()));
             return report;
         } finally {
@@ -313,7 +318,7 @@ public final class EthereumCompare {
             List<Rpc> clients = new ArrayList<>();
             List<JettyLoadClient> jetty = new ArrayList<>();
             for (int u = 0; u < w.keys.size(); u++) {
-                JettyLoadClient c = JettyLoadClient.plain(node.url, opt.window);
+                JettyLoadClient c = JettyLoadClient.plain(node.url, opt.hardhatWindow);
                 jetty.add(c);
                 clients.add(body -> c.post("/", body).getContentAsString());
             }
@@ -323,7 +328,7 @@ public final class EthereumCompare {
                 report.put("hardhatVersion", version);
                 report.put("hardhatLogging", opt.hardhatLogging);
                 report.put("sameBytesAs", w.keySource.equals("generated") ? null : w.keySource);
-                report.putAll(measure(opt, clients, w, opt.hardhatTransfersPerUser, null));
+                report.putAll(measure(opt, opt.hardhatWindow, clients, w, opt.hardhatTransfersPerUser, null));
                 return report;
             } finally {
                 for (JettyLoadClient c : jetty) {
@@ -453,19 +458,20 @@ public final class EthereumCompare {
      * @param finalized the poller's connection to ask for the finalized block, or null when a
      *                  mined block is final (Hardhat)
      */
-    private static Map<String, Object> measure(Options opt, List<Rpc> clients, Workload w, int count, Rpc finalized)
+    private static Map<String, Object> measure(Options opt, int window, List<Rpc> clients, Workload w, int count,
+                                               Rpc finalized)
             throws Exception {
         int users = clients.size();
         deploy(clients, w);
         // Open each client's connections before the clock starts (TLS handshakes are not part of a transfer).
-        parallel(users * opt.window, i -> call(clients.get(i / opt.window), "eth_chainId", "[]"));
+        parallel(users * window, i -> call(clients.get(i / window), "eth_chainId", "[]"));
         long blockBefore = Long.decode(call(clients.get(0), "eth_blockNumber", "[]").asText());
 
         long[][] sent = new long[users][count];
         long[][] answered = new long[users][count];
-        AtomicIntegerArray[] settled = new AtomicIntegerArray[users];
+        Settled[] settled = new Settled[users];
         for (int u = 0; u < users; u++) {
-            settled[u] = new AtomicIntegerArray(count);
+            settled[u] = new Settled(count);
         }
         AtomicLong errors = new AtomicLong();
         AtomicLong retried = new AtomicLong();
@@ -478,7 +484,7 @@ public final class EthereumCompare {
         for (int u = 0; u < users; u++) {
             int me = u;
             AtomicInteger next = new AtomicInteger();
-            for (int k = 0; k < opt.window; k++) {
+            for (int k = 0; k < window; k++) {
                 threads.add(Thread.ofVirtual().start(() -> {
                     try {
                         go.await();
@@ -500,9 +506,9 @@ public final class EthereumCompare {
                                     answered[me], settled[me], t, errors, retried, failed, messages);
                             // Refused as ahead: sent again once the transfer before it is settled.
                             int before = again.isEmpty() ? -1 : again.get(0) - 1;
-                            while (before >= 0 && settled[me].get(before) == 0 && System.nanoTime() - t < RETRY_NANOS) {
+                            if (before >= 0) {
                                 try {
-                                    Thread.sleep(0, 200_000);
+                                    settled[me].await(before, Math.max(0, RETRY_NANOS - (System.nanoTime() - t)));
                                 } catch (InterruptedException e) {
                                     return;
                                 }
@@ -513,6 +519,7 @@ public final class EthereumCompare {
                 }));
             }
         }
+        System.out.printf("timed phase: %d transfers%n", users * count);
         long start = System.nanoTime();
         go.countDown();
         for (Thread t : threads) {
@@ -589,7 +596,7 @@ public final class EthereumCompare {
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("users", users);
-        r.put("window", opt.window);
+        r.put("window", window);
         r.put("batch", opt.batch);
         r.put("transfers", transfers);
         r.put("errors", errors.get());
@@ -627,8 +634,8 @@ public final class EthereumCompare {
      * Returns those refused with "nonce too high" within {@link #RETRY_NANOS} of their first send.
      */
     private static List<Integer> send(Rpc client, List<Transfer> transfers, List<Integer> pending, boolean asBatch,
-                                      long[] answered, AtomicIntegerArray settled, long firstSent, AtomicLong errors, AtomicLong retried, AtomicLong failed,
-                                      Map<String, Integer> messages) {
+                                      long[] answered, Settled settled, long firstSent, AtomicLong errors,
+                                      AtomicLong retried, AtomicLong failed, Map<String, Integer> messages) {
         String body;
         if (asBatch) {
             StringBuilder b = new StringBuilder("[");
@@ -646,7 +653,7 @@ public final class EthereumCompare {
             errors.addAndGet(pending.size());
             failed.addAndGet(pending.size());
             messages.merge("transport: " + e, pending.size(), Integer::sum);
-            pending.forEach(n -> settled.set(n, 1));
+            pending.forEach(n -> settled.set(n));
             return List.of();
         }
         long now = System.nanoTime();
@@ -661,7 +668,7 @@ public final class EthereumCompare {
             JsonNode a = byId.getOrDefault(n, answer);
             if (a.hasNonNull("result")) {
                 answered[n] = now;
-                settled.set(n, 1);
+                settled.set(n);
                 continue;
             }
             errors.incrementAndGet();
@@ -672,10 +679,28 @@ public final class EthereumCompare {
                 again.add(n);
             } else {
                 failed.incrementAndGet();
-                settled.set(n, 1);
+                settled.set(n);
             }
         }
         return again;
+    }
+
+    /** Which transfers of one user are settled (answered, or given up), to be waited for without polling. */
+    static final class Settled {
+        private final CountDownLatch[] latches;
+
+        Settled(int count) {
+            latches = new CountDownLatch[count];
+            Arrays.setAll(latches, i -> new CountDownLatch(1));
+        }
+
+        void set(int n) {
+            latches[n].countDown();
+        }
+
+        void await(int n, long nanos) throws InterruptedException {
+            latches[n].await(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** Deploys every user's token (nonce 0) at once and checks receipt and address. */
