@@ -188,26 +188,35 @@ public final class EthereumCompare {
                 Word.fromBigInteger(SUPPLY).toBytes());
         int signed = Math.max(opt.transfersPerUser, opt.targets.contains("hardhat") ? opt.hardhatTransfersPerUser : 0);
         Workload firstConsort = null;
+        int failures = 0;
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
         for (String target : opt.targets) {
             System.out.printf("== %s: %d users, window %d, batch %d%n", target, opt.users,
                     target.equals("hardhat") ? opt.hardhatWindow : opt.window, opt.batch);
             Map<String, Object> report;
-            if (target.equals("hardhat")) {
-                Workload w = firstConsort != null ? firstConsort
-                        : Workload.sign("generated", randomKeys(opt.users), tokenInit, opt.hardhatTransfersPerUser);
-                report = runHardhat(opt, w);
-            } else {
-                int nodes = Integer.parseInt(target.substring("consort-".length()));
-                try (SandboxProcess sandbox = new SandboxProcess(opt.jar, nodes, opt.users, opt.nodeJavaOptions)) {
-                    List<byte[]> keys = new ArrayList<>();
-                    sandbox.network().get("users").forEach(u -> keys.add(Hex.decode(u.get("ethereumPrivateKey").asText())));
-                    Workload w = Workload.sign(target, keys, tokenInit, signed);
-                    if (firstConsort == null) {
-                        firstConsort = w;
+            try {
+                if (target.equals("hardhat")) {
+                    Workload w = firstConsort != null ? firstConsort
+                            : Workload.sign("generated", randomKeys(opt.users), tokenInit, opt.hardhatTransfersPerUser);
+                    report = runHardhat(opt, w);
+                } else {
+                    int nodes = Integer.parseInt(target.substring("consort-".length()));
+                    try (SandboxProcess sandbox = new SandboxProcess(opt.jar, nodes, opt.users, opt.nodeJavaOptions)) {
+                        List<byte[]> keys = new ArrayList<>();
+                        sandbox.network().get("users")
+                                .forEach(u -> keys.add(Hex.decode(u.get("ethereumPrivateKey").asText())));
+                        Workload w = Workload.sign(target, keys, tokenInit, signed);
+                        if (firstConsort == null) {
+                            firstConsort = w;
+                        }
+                        report = runConsort(opt, target, nodes, sandbox, w);
                     }
-                    report = runConsort(opt, target, nodes, sandbox, w);
                 }
+            } catch (Exception e) {
+                // One target failing (a sandbox that does not start, npm unreachable) does not lose the others.
+                e.printStackTrace();
+                report = new LinkedHashMap<>(Map.of("target", target, "failed", String.valueOf(e)));
+                failures++;
             }
             reports.put(target, report);
             System.out.println(JSON.writeValueAsString(report));
@@ -217,10 +226,10 @@ public final class EthereumCompare {
             System.out.println(JSON.writeValueAsString(r));
         }
         Map<String, Object> hardhat = reports.get("hardhat");
-        if (hardhat != null && reports.size() > 1) {
+        if (hardhat != null && !hardhat.containsKey("failed") && reports.size() > 1) {
             Map<String, Object> ratios = new LinkedHashMap<>();
             for (var e : reports.entrySet()) {
-                if (!e.getKey().equals("hardhat")) {
+                if (!e.getKey().equals("hardhat") && !e.getValue().containsKey("failed")) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     for (String k : List.of("committedTransfersPerSecond", "latencyToReceiptMsP50", "latencyToCommitMsP50")) {
                         r.put(k, ratio(e.getValue().get(k), hardhat.get(k)));
@@ -229,6 +238,9 @@ public final class EthereumCompare {
                 }
             }
             System.out.println(JSON.writeValueAsString(Map.of("ratios", ratios)));
+        }
+        if (failures > 0) {
+            System.exit(1);
         }
     }
 
