@@ -215,7 +215,7 @@ public final class EthereumCompare {
             } catch (Exception e) {
                 // One target failing (a sandbox that does not start, npm unreachable) does not lose the others.
                 e.printStackTrace();
-                report = new LinkedHashMap<>(Map.of("target", target, "failed", String.valueOf(e)));
+                report = new LinkedHashMap<>(Map.of("target", target, "targetError", String.valueOf(e)));
                 failures++;
             }
             reports.put(target, report);
@@ -226,10 +226,10 @@ public final class EthereumCompare {
             System.out.println(JSON.writeValueAsString(r));
         }
         Map<String, Object> hardhat = reports.get("hardhat");
-        if (hardhat != null && !hardhat.containsKey("failed") && reports.size() > 1) {
+        if (hardhat != null && !hardhat.containsKey("targetError") && reports.size() > 1) {
             Map<String, Object> ratios = new LinkedHashMap<>();
             for (var e : reports.entrySet()) {
-                if (!e.getKey().equals("hardhat") && !e.getValue().containsKey("failed")) {
+                if (!e.getKey().equals("hardhat") && !e.getValue().containsKey("targetError")) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     for (String k : List.of("committedTransfersPerSecond", "latencyToReceiptMsP50", "latencyToCommitMsP50")) {
                         r.put(k, ratio(e.getValue().get(k), hardhat.get(k)));
