@@ -2,10 +2,7 @@ package org.consort.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,11 +12,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.consort.common.Hex;
-import org.consort.crypto.Hashes;
 import org.consort.crypto.Secp256k1;
 import org.consort.evm.Address;
 import org.consort.evm.Word;
-import org.consort.evm.rlp.Rlp;
 import org.consort.evm.vm.Interpreter;
 
 /**
@@ -39,7 +34,6 @@ import org.consort.evm.vm.Interpreter;
  */
 public final class EthereumLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long CHAIN_ID = 1337;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>();
@@ -52,14 +46,9 @@ public final class EthereumLoad {
         int perUser = Integer.parseInt(opt.getOrDefault("transactions-per-user", "4000"));
         int batch = Integer.parseInt(opt.getOrDefault("batch", "1"));
         Path jar = Path.of(opt.getOrDefault("jar", "cli/target/consort.jar")).toAbsolutePath();
-        Path dir = Files.createTempDirectory("consort-eth-bench");
-        Process sandbox = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "sandbox", "--dir", dir.toString(),
-                "--users", Integer.toString(users), "--nodes", opt.getOrDefault("nodes", "1"), "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx3g -XX:+UseSerialGC"))
-                .redirectErrorStream(true).start();
-        try {
-            awaitLine(sandbox, "Try: curl");
-            JsonNode network = JSON.readTree(dir.resolve("network.json").toFile());
+        try (SandboxProcess sandbox = new SandboxProcess(jar, Integer.parseInt(opt.getOrDefault("nodes", "1")), users,
+                opt.getOrDefault("node-java-options", "-Xms1g -Xmx3g -XX:+UseSerialGC"))) {
+            JsonNode network = sandbox.network();
             String url = network.at("/nodes/0/url").asText();
             for (JsonNode n : network.withArray("nodes")) {
                 if (n.path("primary").asBoolean()) {
@@ -81,10 +70,10 @@ public final class EthereumLoad {
             if (erc20) {
                 JsonNode artifacts = JSON.readTree(Path.of(opt.getOrDefault("artifacts",
                         "tests/target/ethereum-tools/artifacts.json")).toFile());
-                byte[] init = concat(Hex.decode(artifacts.at("/ConsortToken/bytecode").asText()),
+                byte[] init = EthTransactions.concat(Hex.decode(artifacts.at("/ConsortToken/bytecode").asText()),
                         Word.fromBigInteger(BigInteger.TEN.pow(30)).toBytes());
                 for (int u = 0; u < users; u++) {
-                    String r = send(clients.get(u), sign(keys.get(u), nonces[u]++, 3_000_000, null, init));
+                    String r = send(clients.get(u), EthTransactions.sign(keys.get(u), nonces[u]++, 3_000_000, null, init));
                     if (!r.contains("\"result\"")) {
                         throw new IllegalStateException("deployment failed: " + r);
                     }
@@ -100,9 +89,8 @@ public final class EthereumLoad {
                 List<String> calls = new ArrayList<>();
                 for (int n = 0; n < perUser; n++) {
                     Address fresh = Address.ofLow(0x100000 + u * perUser + n);
-                    byte[] call = erc20 ? concat(selector("transfer(address,uint256)"), concat(fresh.toWord().toBytes(),
-                            Word.ONE.toBytes())) : data;
-                    calls.add(body(sign(keys.get(u), nonces[u] + n, gas, erc20 ? targets[u] : fresh, call)));
+                    byte[] call = erc20 ? EthTransactions.transferCall(fresh, Word.ONE) : data;
+                    calls.add(body(EthTransactions.sign(keys.get(u), nonces[u] + n, gas, erc20 ? targets[u] : fresh, call)));
                     if (calls.size() == batch || n == perUser - 1) {
                         mine.add(calls.size() == 1 ? calls.get(0) : "[" + String.join(",", calls) + "]");
                         calls.clear();
@@ -176,12 +164,6 @@ public final class EthereumLoad {
             for (JettyLoadClient c : clients) {
                 c.close();
             }
-        } finally {
-            sandbox.destroy();
-            sandbox.waitFor();
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
@@ -211,52 +193,6 @@ public final class EthereumLoad {
     }
 
     private static String body(byte[] raw) {
-        return "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_sendRawTransaction\",\"params\":[\"0x" + Hex.encode(raw) + "\"]}";
-    }
-
-    /** A zero-fee EIP-1559 transaction. */
-    private static byte[] sign(byte[] key, long nonce, long gas, Address to, byte[] data) {
-        List<byte[]> f = new ArrayList<>(List.of(Rlp.encodeLong(CHAIN_ID), Rlp.encodeLong(nonce), Rlp.encodeLong(0),
-                Rlp.encodeLong(0), Rlp.encodeLong(gas), Rlp.encodeBytes(to == null ? new byte[0] : to.toBytes()),
-                Rlp.encodeLong(0), Rlp.encodeBytes(data), Rlp.encodeList()));
-        Secp256k1.Signature sig = Secp256k1.sign(Hashes.keccak256(concat(new byte[] {2}, Rlp.encodeList(f))), key);
-        f.add(Rlp.encodeLong(sig.recId()));
-        f.add(Rlp.encodeBytes(Word.fromBytes(sig.r()).toMinimalBytes()));
-        f.add(Rlp.encodeBytes(Word.fromBytes(sig.s()).toMinimalBytes()));
-        return concat(new byte[] {2}, Rlp.encodeList(f));
-    }
-
-    private static byte[] selector(String signature) {
-        return Arrays.copyOf(Hashes.keccak256(signature.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 4);
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
-    private static void awaitLine(Process p, String text) throws Exception {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
-        String line;
-        StringBuilder all = new StringBuilder();
-        while ((line = r.readLine()) != null) {
-            all.append(line).append('\n');
-            if (line.contains(text)) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (r.readLine() != null) {
-                            // keep the pipe empty
-                        }
-                    } catch (Exception ignored) {
-                        // process ended
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return;
-            }
-        }
-        throw new IllegalStateException("sandbox ended before '" + text + "':\n" + all);
+        return EthTransactions.sendRawCall(raw, 1);
     }
 }

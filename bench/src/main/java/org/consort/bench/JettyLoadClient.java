@@ -19,7 +19,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * A load-generating HTTPS client (Jetty's, which costs the load generator much less CPU than the
  * JDK's): presents a user certificate, trusts only the service certificate, keeps connections
- * alive. Thread-safe.
+ * alive. Thread-safe. {@link #plain} makes a plain-HTTP/1.1 one (for a local Ethereum node).
  */
 final class JettyLoadClient implements AutoCloseable {
     private final HttpClient http;
@@ -46,6 +46,19 @@ final class JettyLoadClient implements AutoCloseable {
         http.setMaxRequestsQueuedPerDestination(1 << 16);
         http.start();
         this.base = url;
+    }
+
+    private JettyLoadClient(String url, int connections) throws Exception {
+        http = new HttpClient();
+        http.setMaxConnectionsPerDestination(connections);
+        http.setMaxRequestsQueuedPerDestination(1 << 16);
+        http.start();
+        this.base = url;
+    }
+
+    /** A plain-HTTP/1.1 keep-alive client of {@code url} with at most {@code connections} connections. */
+    static JettyLoadClient plain(String url, int connections) throws Exception {
+        return new JettyLoadClient(url, connections);
     }
 
     /** Posts a JSON body; returns the response (status, headers). */
