@@ -38,7 +38,7 @@ import org.consort.evm.vm.Interpreter;
  * <pre>
  * java -cp bench/target/consort-bench.jar org.consort.bench.EthereumCompare
  *     [--targets consort-1,consort-3,hardhat] [--users 32] [--transfers-per-user 300]
- *     [--hardhat-transfers-per-user 120] [--window 8] [--hardhat-window W] [--batch 1] [--poll-ms 5]
+ *     [--hardhat-transfers-per-user 120] [--window 8] [--hardhat-window W] [--batch 1] [--hardhat-batch B] [--poll-ms 5]
  *     [--jar cli/target/consort.jar] [--artifacts tests/target/ethereum-tools/artifacts.json]
  *     [--node-java-options "..."] [--hardhat-dir bench/target/hardhat] [--hardhat-logging false]
  * </pre>
@@ -50,7 +50,8 @@ import org.consort.evm.vm.Interpreter;
  * {@code transfer(freshAddress, 1)} transactions are signed (nonces 1..T, zero-fee EIP-1559,
  * chain id 1337) and each client opens its connections. Timed: each client sends its
  * transfers in nonce order with {@code eth_sendRawTransaction}, {@code --window} requests in flight
- * (1 is a wallet waiting for each answer), {@code --batch} transactions per JSON-RPC request.
+ * (1 is a wallet waiting for each answer), {@code --batch} transactions per JSON-RPC request
+ * ({@code --hardhat-batch}, default the same, for Hardhat).
  *
  * <p>Keys: a sandbox makes its own users' keys, so each Consort target signs with its sandbox's
  * keys. Hardhat is configured with the keys of the first Consort target that ran before it and
@@ -104,7 +105,7 @@ public final class EthereumCompare {
 
     /** The options; see the class comment. */
     record Options(List<String> targets, int users, int transfersPerUser, int hardhatTransfersPerUser, int window,
-                   int hardhatWindow, int batch, int pollMs, Path jar, Path artifacts, String nodeJavaOptions, Path hardhatDir,
+                   int hardhatWindow, int batch, int hardhatBatch, int pollMs, Path jar, Path artifacts, String nodeJavaOptions, Path hardhatDir,
                    boolean hardhatLogging) {
         static Options parse(String[] args) {
             Map<String, String> o = new LinkedHashMap<>();
@@ -115,7 +116,7 @@ public final class EthereumCompare {
                 o.put(args[i].substring(2), args[i + 1]);
             }
             Set<String> known = Set.of("targets", "users", "transfers-per-user", "hardhat-transfers-per-user", "window",
-                    "hardhat-window", "batch", "poll-ms", "jar", "artifacts", "node-java-options", "hardhat-dir",
+                    "hardhat-window", "batch", "hardhat-batch", "poll-ms", "jar", "artifacts", "node-java-options", "hardhat-dir",
                     "hardhat-logging");
             for (String k : o.keySet()) {
                 if (!known.contains(k)) {
@@ -134,15 +135,16 @@ public final class EthereumCompare {
                     Integer.parseInt(o.getOrDefault("window", "8")),
                     Integer.parseInt(o.getOrDefault("hardhat-window", o.getOrDefault("window", "8"))),
                     Integer.parseInt(o.getOrDefault("batch", "1")),
+                    Integer.parseInt(o.getOrDefault("hardhat-batch", o.getOrDefault("batch", "1"))),
                     Integer.parseInt(o.getOrDefault("poll-ms", "5")),
                     Path.of(o.getOrDefault("jar", "cli/target/consort.jar")),
                     Path.of(o.getOrDefault("artifacts", "tests/target/ethereum-tools/artifacts.json")),
                     o.get("node-java-options"), Path.of(o.getOrDefault("hardhat-dir", "bench/target/hardhat")),
                     Boolean.parseBoolean(o.getOrDefault("hardhat-logging", "false")));
             if (opts.users < 1 || opts.transfersPerUser < 1 || opts.hardhatTransfersPerUser < 1 || opts.window < 1
-                    || opts.hardhatWindow < 1 || opts.batch < 1 || opts.batch > 100 || opts.pollMs < 1) {
+                    || opts.hardhatWindow < 1 || opts.batch < 1 || opts.batch > 100 || opts.hardhatBatch < 1 || opts.hardhatBatch > 100 || opts.pollMs < 1) {
                 throw new IllegalArgumentException("--users, --*transfers-per-user, --*window, --poll-ms must be at least 1,"
-                        + " --batch between 1 and 100");
+                        + " --*batch between 1 and 100");
             }
             return opts;
         }
@@ -192,7 +194,8 @@ public final class EthereumCompare {
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
         for (String target : opt.targets) {
             System.out.printf("== %s: %d users, window %d, batch %d%n", target, opt.users,
-                    target.equals("hardhat") ? opt.hardhatWindow : opt.window, opt.batch);
+                    target.equals("hardhat") ? opt.hardhatWindow : opt.window,
+                    target.equals("hardhat") ? opt.hardhatBatch : opt.batch);
             Map<String, Object> report;
             try {
                 if (target.equals("hardhat")) {
@@ -292,7 +295,7 @@ public final class EthereumCompare {
             report.put("target", target);
             report.put("nodes", nodes);
             report.put("sentTo", "node" + primaryIndex + " (primary)");
-            report.putAll(measure(opt, opt.window, clients, w, opt.transfersPerUser,
+            report.putAll(measure(opt, opt.window, opt.batch, clients, w, opt.transfersPerUser,
                     body -> pollerClient.post("/app/ethereum", body).getContentAsString()));
             return report;
         } finally {
@@ -340,7 +343,7 @@ public final class EthereumCompare {
                 report.put("hardhatVersion", version);
                 report.put("hardhatLogging", opt.hardhatLogging);
                 report.put("sameBytesAs", w.keySource.equals("generated") ? null : w.keySource);
-                report.putAll(measure(opt, opt.hardhatWindow, clients, w, opt.hardhatTransfersPerUser, null));
+                report.putAll(measure(opt, opt.hardhatWindow, opt.hardhatBatch, clients, w, opt.hardhatTransfersPerUser, null));
                 return report;
             } finally {
                 for (JettyLoadClient c : jetty) {
@@ -470,7 +473,7 @@ public final class EthereumCompare {
      * @param finalized the poller's connection to ask for the finalized block, or null when a
      *                  mined block is final (Hardhat)
      */
-    private static Map<String, Object> measure(Options opt, int window, List<Rpc> clients, Workload w, int count,
+    private static Map<String, Object> measure(Options opt, int window, int batch, List<Rpc> clients, Workload w, int count,
                                                Rpc finalized)
             throws Exception {
         int users = clients.size();
@@ -492,7 +495,7 @@ public final class EthereumCompare {
         FinalizedPoller poller = finalized == null ? null : new FinalizedPoller(finalized, opt.pollMs);
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
-        int requests = (count + opt.batch - 1) / opt.batch;
+        int requests = (count + batch - 1) / batch;
         for (int u = 0; u < users; u++) {
             int me = u;
             AtomicInteger next = new AtomicInteger();
@@ -506,7 +509,7 @@ public final class EthereumCompare {
                     int r;
                     while ((r = next.getAndIncrement()) < requests) {
                         List<Integer> pending = new ArrayList<>();
-                        for (int n = r * opt.batch; n < Math.min(count, (r + 1) * opt.batch); n++) {
+                        for (int n = r * batch; n < Math.min(count, (r + 1) * batch); n++) {
                             pending.add(n);
                         }
                         long t = System.nanoTime();
@@ -514,7 +517,7 @@ public final class EthereumCompare {
                             sent[me][n] = t;
                         }
                         while (!pending.isEmpty()) {
-                            List<Integer> again = send(clients.get(me), w.transfers.get(me), pending, opt.batch > 1,
+                            List<Integer> again = send(clients.get(me), w.transfers.get(me), pending, batch > 1,
                                     answered[me], settled[me], t, errors, retried, failed, messages);
                             // Refused as ahead: sent again once the transfer before it is settled.
                             int before = again.isEmpty() ? -1 : again.get(0) - 1;
@@ -609,7 +612,7 @@ public final class EthereumCompare {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("users", users);
         r.put("window", window);
-        r.put("batch", opt.batch);
+        r.put("batch", batch);
         r.put("transfers", transfers);
         r.put("errors", errors.get());
         r.put("retried", retried.get());

@@ -3,7 +3,6 @@ package org.consort.ethereum.chain;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -19,15 +18,28 @@ import org.consort.kv.ReadTx;
  * seen through its read interface. Not thread-safe (as its transaction).
  */
 public final class ChainReader {
-    /** Parsed forms of stored JSON values remembered (the stored text is the key, so never stale). */
+    /**
+     * Parsed forms of stored JSON values remembered, at most this many of each kind (the stored
+     * text is the key, so an entry is never stale; when full, the cache starts again empty).
+     * Lock-free to read: every JSON-RPC call asks for the settings and its caller's addresses.
+     */
     static final int PARSED_CACHE_ENTRIES_MAX = 1024;
-    private static final Map<String, Object> PARSED = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
-                    return size() > PARSED_CACHE_ENTRIES_MAX;
-                }
-            });
+    private static final java.util.concurrent.ConcurrentHashMap<String, NetworkSettings> SETTINGS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.ConcurrentHashMap<String, Set<Address>> ADDRESSES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static <V> V parsed(java.util.concurrent.ConcurrentHashMap<String, V> cache, String json,
+            java.util.function.Function<String, V> parse) {
+        V v = cache.get(json);
+        if (v == null) {
+            if (cache.size() >= PARSED_CACHE_ENTRIES_MAX) {
+                cache.clear();
+            }
+            v = cache.computeIfAbsent(json, parse);
+        }
+        return v;
+    }
 
     private final ReadTx tx;
 
@@ -80,17 +92,16 @@ public final class ChainReader {
     public NetworkSettings settings() {
         String json = tx.read(EthereumMaps.NETWORK).get(EthereumMaps.NETWORK_KEY)
                 .orElseThrow(() -> new IllegalStateException("the Ethereum network settings are missing from the store"));
-        return (NetworkSettings) PARSED.computeIfAbsent("n" + json, k -> NetworkSettings.fromJson(json));
+        return parsed(SETTINGS, json, NetworkSettings::fromJson);
     }
 
     /** The addresses {@code userId} may act as, in the order governance gave them. */
-    @SuppressWarnings("unchecked")
     public Set<Address> addressesOf(String userId) {
         Optional<String> json = tx.read(EthereumMaps.USER_ADDRESSES).get(userId);
         if (json.isEmpty()) {
             return Set.of();
         }
-        return (Set<Address>) PARSED.computeIfAbsent("a" + json.get(), k -> {
+        return parsed(ADDRESSES, json.get(), k -> {
             Set<Address> out = new LinkedHashSet<>();
             for (var n : JsonSupport.parse(json.get())) {
                 out.add(Address.fromHex(n.asText()));
