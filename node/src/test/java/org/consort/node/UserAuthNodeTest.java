@@ -77,6 +77,32 @@ class UserAuthNodeTest {
         return c.send(b);
     }
 
+    /** A WebSocket to the JSON-RPC path with a bearer token and no client certificate; text frames go to {@code frames}. */
+    private java.util.concurrent.CompletableFuture<java.net.http.WebSocket> webSocket(String token,
+            java.util.concurrent.BlockingQueue<String> frames) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .sslContext(org.consort.crypto.TlsContexts.client(null, null,
+                        Pem.readCertificate(Files.readString(net.serviceCert()))))
+                .sslParameters(org.consort.crypto.TlsContexts.parameters()).build();
+        return http.newWebSocketBuilder().header("authorization", "Bearer " + token)
+                .buildAsync(java.net.URI.create("wss://127.0.0.1:" + node.port() + "/app/ethereum"),
+                        new java.net.http.WebSocket.Listener() {
+                            private final StringBuilder text = new StringBuilder();
+
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                    CharSequence data, boolean last) {
+                                text.append(data);
+                                if (last) {
+                                    frames.add(text.toString());
+                                    text.setLength(0);
+                                }
+                                w.request(1);
+                                return null;
+                            }
+                        });
+    }
+
     private static String token(ECKey key, String iss, String sub, Instant exp) throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(),
                 new JWTClaimsSet.Builder().issuer(iss).subject(sub).audience("consort").expirationTime(Date.from(exp)).build());
@@ -134,6 +160,20 @@ class UserAuthNodeTest {
         assertThat(balance.json().path("result").asText()).as(balance.text()).isEqualTo("0x0");
         String bob = token(key, ISS, "bob", Instant.now().plusSeconds(600));
         assertThat(withToken(anonymous, "POST", "/app/ethereum", rpc, bob).json().has("error")).as("bob is not bound").isTrue();
+
+        // The same bearer opens a WebSocket on the JSON-RPC path; a bad token is refused at the upgrade.
+        java.util.concurrent.LinkedBlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = webSocket(alice, frames).join();
+        ws.sendText("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"eth_subscribe\",\"params\":[\"newHeads\"]}", true).join();
+        String subscribed = frames.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(JSON.readTree(subscribed).path("result").asText()).as(subscribed).startsWith("0x");
+        ws.sendText(rpc, true).join();
+        String viaSocket = frames.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(JSON.readTree(viaSocket).path("result").asText()).as(viaSocket).isEqualTo("0x0");
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+        String expired = token(key, ISS, "alice", Instant.now().minusSeconds(3600));
+        assertThat(webSocket(expired, frames)).failsWithin(Duration.ofSeconds(10))
+                .withThrowableThat().havingRootCause().withMessageContaining("401");
 
         // Once the issuer is removed its tokens are refused.
         pass("remove_jwt_issuer", Map.of("issuer", ISS));
