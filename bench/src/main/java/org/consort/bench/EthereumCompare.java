@@ -809,8 +809,9 @@ public final class EthereumCompare {
                         if (number > latest) {
                             synchronized (timeline) {
                                 timeline.add(new long[] {now, number});
+                                latest = number;
+                                timeline.notifyAll();
                             }
-                            latest = number;
                         }
                     } catch (Exception e) {
                         errors.incrementAndGet();
@@ -824,10 +825,14 @@ public final class EthereumCompare {
             });
         }
 
+        /** Waits until the poller has seen {@code block} (or a later one) finalized, at most {@code timeoutNanos}. */
         void awaitAtLeast(long block, long timeoutNanos) throws InterruptedException {
             long deadline = System.nanoTime() + timeoutNanos;
-            while (latest < block && System.nanoTime() < deadline) {
-                Thread.sleep(1);
+            synchronized (timeline) {
+                long left;
+                while (latest < block && (left = deadline - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(timeline, left);
+                }
             }
         }
 

@@ -64,7 +64,7 @@ public final class GovernanceBench {
                 "--members", members, "--users", users,
                 "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx2g")))
                 .redirectErrorStream(true).start();
-        LoggingLoad.awaitLine(p, "Try: curl");
+        SandboxProcess.awaitLine(p, "Try: curl");
         return p;
     }
 

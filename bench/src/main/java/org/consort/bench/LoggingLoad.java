@@ -2,8 +2,6 @@ package org.consort.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +53,7 @@ public final class LoggingLoad {
                     opt.getOrDefault("nodes", "1"),
                     "--node-java-options", opt.getOrDefault("node-java-options", "-Xms1g -Xmx2g -XX:+UseSerialGC")))
                     .redirectErrorStream(true).start();
-            awaitLine(sandbox, "Try: curl");
+            SandboxProcess.awaitLine(sandbox, "Try: curl");
             networkFile = dir.resolve("network.json");
         }
         JsonNode network = JSON.readTree(networkFile.toFile());
@@ -282,30 +280,6 @@ public final class LoggingLoad {
                 "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         return cmd;
-    }
-
-    static void awaitLine(Process p, String text) throws Exception {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
-        String line;
-        StringBuilder all = new StringBuilder();
-        while ((line = r.readLine()) != null) {
-            all.append(line).append('\n');
-            if (line.contains(text)) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (r.readLine() != null) {
-                            // keep the pipe empty
-                        }
-                    } catch (Exception ignored) {
-                        // process ended
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return;
-            }
-        }
-        throw new IllegalStateException("sandbox ended before '" + text + "':\n" + all);
     }
 
     static Map<String, String> options(String[] args) {

@@ -63,7 +63,11 @@ public final class PipelineLoad {
                 dir.resolve("raft")).withElectionTimeouts(Duration.ofMillis(300), Duration.ofMillis(600)), id, sc, r, clock);
         r.attach(log);
         r.start();
+        long electionDeadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
         while (!r.isPrimary()) {
+            if (System.nanoTime() > electionDeadline) {
+                throw new IllegalStateException("the one-node group elected no leader within 30 s");
+            }
             Thread.sleep(10);
         }
         MapName<Long, String> map = MapName.of("records", Codec.int64(), Codec.utf8());

@@ -312,6 +312,17 @@ public final class Node implements AutoCloseable {
 
     /** A new service: its identity, the first node's, the first ledger secret and the group. */
     private static void createService(NodeConfig config, InstantSource clock, SecureRandom random) throws IOException {
+        writeNewService(config, clock, random, LedgerSecrets.generate(random), 0, Map.of());
+    }
+
+    /**
+     * Writes a new service identity, this node's identity, {@code secrets} and a replication
+     * group of this node alone (views from {@code firstView}) into the node folder, then the
+     * {@code extra} files; the service certificate comes last, as its presence marks a completely
+     * initialised node folder.
+     */
+    private static void writeNewService(NodeConfig config, InstantSource clock, SecureRandom random, LedgerSecrets secrets,
+            long firstView, Map<String, byte[]> extra) throws IOException {
         Path nodeDir = Path.of(config.nodeDir());
         Instant now = clock.instant().minus(Duration.ofMinutes(5));
         KeyPair serviceKey = EcCurve.P384.generateKeyPair(random);
@@ -320,17 +331,19 @@ public final class Node implements AutoCloseable {
         KeyPair nodeKey = EcCurve.P384.generateKeyPair(random);
         X509Certificate nodeCert = Certificates.nodeCertificate(nodeKey.getPublic(), "Consort node", serviceKey.getPrivate(),
                 serviceCert, now, NODE_CERT_VALIDITY, subjectAltNames(config.host()), random);
-        LedgerSecrets secrets = LedgerSecrets.generate(random);
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
         int raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
         String id = Certificates.keyId(nodeCert);
-        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)), 0);
+        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)),
+                firstView);
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(serviceKey.getPrivate()));
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.NODE_KEY), Pem.privateKey(nodeKey.getPrivate()));
         NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), secrets.toJson());
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT), Pem.certificate(nodeCert).getBytes(StandardCharsets.US_ASCII));
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.REPLICATION), placement.toJson());
-        // Written last: its presence marks a completely initialised node folder.
+        for (Map.Entry<String, byte[]> e : extra.entrySet()) {
+            NodeFiles.writeAtomically(nodeDir.resolve(e.getKey()), e.getValue());
+        }
         NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT), Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -341,7 +354,6 @@ public final class Node implements AutoCloseable {
      * ledger's last one. A marker file says the node is recovering until the private state is back.
      */
     private static void prepareRecovery(NodeConfig config, InstantSource clock, SecureRandom random) throws IOException {
-        Path nodeDir = Path.of(config.nodeDir());
         Path ledgerDir = Path.of(config.ledgerDir());
         long lastSigned;
         long lastView;
@@ -360,27 +372,9 @@ public final class Node implements AutoCloseable {
             lastView = old.lastTxId().view();
             maxVersion = old.maxSecretVersion();
         }
-        Instant now = clock.instant().minus(Duration.ofMinutes(5));
-        KeyPair serviceKey = EcCurve.P384.generateKeyPair(random);
-        X509Certificate serviceCert = Certificates.selfSignedService(serviceKey, "Consort service", now, NODE_CERT_VALIDITY,
-                random);
-        KeyPair nodeKey = EcCurve.P384.generateKeyPair(random);
-        X509Certificate nodeCert = Certificates.nodeCertificate(nodeKey.getPublic(), "Consort node", serviceKey.getPrivate(),
-                serviceCert, now, NODE_CERT_VALIDITY, subjectAltNames(config.host()), random);
         LedgerSecrets secrets = LedgerSecrets.generate(random, Math.max(maxVersion, 1) + 1);
-        int port = config.port() == 0 ? freePort(config.host()) : config.port();
-        int raftPort = config.raftPort() == 0 ? freePort(config.host()) : config.raftPort();
-        String id = Certificates.keyId(nodeCert);
-        Placement placement = new Placement(UUID.randomUUID(), port, raftPort, List.of(new Peer(id, config.host(), raftPort)),
-                lastView);
-        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.SERVICE_KEY), Pem.privateKey(serviceKey.getPrivate()));
-        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.NODE_KEY), Pem.privateKey(nodeKey.getPrivate()));
-        NodeFiles.writePrivate(nodeDir.resolve(NodeFiles.LEDGER_SECRETS), secrets.toJson());
-        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.NODE_CERT), Pem.certificate(nodeCert).getBytes(StandardCharsets.US_ASCII));
-        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.REPLICATION), placement.toJson());
         ObjectNode marker = Json.object().put("recoveredFromSeqno", lastSigned).put("lastView", lastView);
-        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.RECOVERING), Json.bytes(marker));
-        NodeFiles.writeAtomically(nodeDir.resolve(NodeFiles.SERVICE_CERT), Pem.certificate(serviceCert).getBytes(StandardCharsets.US_ASCII));
+        writeNewService(config, clock, random, secrets, lastView, Map.of(NodeFiles.RECOVERING, Json.bytes(marker)));
         LOG.info("recovery: a new service identity for the ledger up to seqno {} (view {}); new entries use ledger secret"
                 + " version {}", lastSigned, lastView, secrets.current().version());
     }
