@@ -49,11 +49,15 @@ public final class Subscriptions implements AutoCloseable {
     public record Logs(LogCriteria criteria) implements Kind {
     }
 
+    /** A subscription: what it watches and the head it saw when made; it is sent later blocks only. */
+    record Subscription(Kind kind, long afterBlock) {
+    }
+
     /** One WebSocket session of a user. */
     public final class Session implements AutoCloseable {
         final String userId;
         final Sink sink;
-        final Map<String, Kind> subscriptions = new ConcurrentHashMap<>();
+        final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
 
         Session(String userId, Sink sink) {
             this.userId = userId;
@@ -75,7 +79,8 @@ public final class Subscriptions implements AutoCloseable {
             }
             b[0] |= 0x10;
             String id = Hex.quantity(new java.math.BigInteger(1, b));
-            subscriptions.put(id, kind);
+            // Only blocks after the head seen now, as Ethereum nodes do: never a block from before the subscription.
+            subscriptions.put(id, new Subscription(kind, new ChainReader(store.readTx()).headNumber()));
             return id;
         }
 
@@ -172,8 +177,11 @@ public final class Subscriptions implements AutoCloseable {
 
     private void notify(Session s, ChainReader chain, StoredBlock block) {
         CallContext c = new CallContext(s.userId, chain.tx(), limits.canReadGasMax());
-        for (Map.Entry<String, Kind> sub : s.subscriptions.entrySet()) {
-            switch (sub.getValue()) {
+        for (Map.Entry<String, Subscription> sub : s.subscriptions.entrySet()) {
+            if (block.number() <= sub.getValue().afterBlock()) {
+                continue;
+            }
+            switch (sub.getValue().kind()) {
                 case NewHeads h -> {
                     List<IndexedLog> logs = LogFinder.find(chain, block.number(), block.number(),
                             new LogCriteria(java.util.Set.of(), List.of()), c.visibility(), Integer.MAX_VALUE);
