@@ -41,10 +41,10 @@ public final class EthereumApp implements AutoCloseable {
     /** @throws IllegalArgumentException when the store keeps fewer than {@link #HISTORY_VERSIONS_MIN} old versions */
     public EthereumApp(Store store, WriteSubmitter writer, EthereumConfig config, InstantSource clock,
             RandomGenerator random) {
-        if (store.config().historyVersionsMax() < HISTORY_VERSIONS_MIN) {
-            throw new IllegalArgumentException("the Ethereum application needs historyVersionsMax of at least "
-                    + HISTORY_VERSIONS_MIN + " (state queries answer for the last 128 blocks at least); it is "
-                    + store.config().historyVersionsMax());
+        if (store.config().historyVersionsKept() < HISTORY_VERSIONS_MIN) {
+            throw new IllegalArgumentException("the Ethereum application needs a history of at least "
+                    + HISTORY_VERSIONS_MIN + " versions kept whatever their size (state queries answer for the last 128"
+                    + " blocks at least); the store keeps " + store.config().historyVersionsKept());
         }
         this.store = store;
         this.config = config;

@@ -53,6 +53,8 @@ public final class Store {
     private final List<Long> rollbackTargets = new ArrayList<>();
     private volatile Head head;
     private volatile long globalCommitVersion;
+    /** Sum of {@link WriteSet#bytes()} over the versions in the history; guarded by commitLock. */
+    private long historyBytes;
 
     /** An empty store at version 0. */
     public Store(StoreConfig config) {
@@ -220,15 +222,34 @@ public final class Store {
     /** Caller holds commitLock. */
     private void publish(State next) {
         history.put(next.version(), next);
+        historyBytes += writtenBytes(next);
         head = new Head(next, head.rollbacks());
         trimHistory();
     }
 
-    /** Caller holds commitLock. */
+    private static long writtenBytes(State s) {
+        return s.producedBy() == null ? 0 : s.producedBy().bytes();
+    }
+
+    /**
+     * Caller holds commitLock. The oldest version leaves while more than historyVersionsMax are
+     * older than the latest, or while the history holds more than historyBytesMax and more than
+     * historyVersionsMin versions are older than the latest; never one above the global commit point.
+     */
     private void trimHistory() {
-        long keepFrom = Math.min(version() - config.historyVersionsMax(), globalCommitVersion);
-        if (keepFrom > history.firstKey()) {
-            history.headMap(keepFrom, false).clear();
+        long latest = version();
+        long keepFrom = Math.min(latest - config.historyVersionsMax(), globalCommitVersion);
+        long bytesFrom = Math.min(latest - config.historyVersionsMin(), globalCommitVersion);
+        while (history.size() > 1) {
+            var oldest = history.firstEntry();
+            long v = oldest.getKey();
+            boolean overCount = v < keepFrom;
+            boolean overBytes = historyBytes > config.historyBytesMax() && v < bytesFrom;
+            if (!overCount && !overBytes) {
+                return;
+            }
+            history.remove(v);
+            historyBytes -= writtenBytes(oldest.getValue());
         }
     }
 
@@ -254,7 +275,11 @@ public final class Store {
             State target = history.get(version);
             InvariantViolation.check(target != null, "version " + version + " is above the global commit point"
                     + " but is not in the history");
-            history.tailMap(version, false).clear();
+            var dropped = history.tailMap(version, false);
+            for (State d : dropped.values()) {
+                historyBytes -= writtenBytes(d);
+            }
+            dropped.clear();
             rollbackTargets.add(version);
             head = new Head(target, head.rollbacks() + 1);
         } finally {
@@ -276,6 +301,7 @@ public final class Store {
             try {
                 history.clear();
                 history.put(state.version(), state);
+                historyBytes = writtenBytes(state);
                 // A rollback to "before everything" makes every open write transaction conflict.
                 rollbackTargets.add(-1L);
                 head = new Head(state, head.rollbacks() + 1);

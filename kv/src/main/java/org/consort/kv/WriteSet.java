@@ -68,6 +68,7 @@ public final class WriteSet {
     private final long version;
     private final long snapshotVersion;
     private final List<MapWrites> maps;
+    private final long bytes;
 
     /** {@code maps} must be sorted by name with keys sorted and unique, each map non-empty. */
     WriteSet(long version, long snapshotVersion, List<MapWrites> maps) {
@@ -81,6 +82,18 @@ public final class WriteSet {
         this.version = version;
         this.snapshotVersion = snapshotVersion;
         this.maps = List.copyOf(maps);
+        long b = 0;
+        for (MapWrites m : this.maps) {
+            for (int i = 0; i < m.keys().length; i++) {
+                b += m.keys()[i].length + (m.values()[i] == null ? 0 : m.values()[i].length);
+            }
+        }
+        this.bytes = b;
+    }
+
+    /** Bytes of the keys and values it writes (what the store's history is bounded by). */
+    public long bytes() {
+        return bytes;
     }
 
     /** The version this write set created. */

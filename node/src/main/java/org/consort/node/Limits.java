@@ -1,5 +1,8 @@
 package org.consort.node;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * Every bound between the socket and the disk, in one place. Each has a name, a default and
  * a unit in its name; the node refuses to start if they contradict each other.
@@ -13,16 +16,52 @@ package org.consort.node;
  * @param pendingEntriesMax        executed transactions waiting to reach the ledger (503 above)
  * @param writeAttemptsMax         attempts of a write transaction that meets conflicts (409 after)
  * @param logMessageBytesMax       largest message of the logging application
- * @param historyVersionsMax       versions of the store kept readable for historical queries
+ * @param historyVersionsMax       versions of the store kept readable for historical queries, at most
+ * @param historyBytesMax          bytes of keys and values written by the versions kept, at most; past it
+ *                                 the oldest leave, down to {@link #HISTORY_VERSIONS_FLOOR} versions (or
+ *                                 historyVersionsMax if lower), which always stay
  * @param http2StreamsMax          concurrent HTTP/2 streams per connection
  * @param idleTimeoutMs            idle time after which a client connection is closed
  */
 public record Limits(int requestBodyBytesMax, int requestHeaderBytesMax, int httpThreadsMax,
         int connectionsMax, int pendingEntriesMax, int writeAttemptsMax, int logMessageBytesMax,
-        int historyVersionsMax, int http2StreamsMax, long idleTimeoutMs) {
+        int historyVersionsMax, long historyBytesMax, int http2StreamsMax, long idleTimeoutMs) {
+
+    /** Versions kept whatever their size (the Ethereum application needs 1,000 for its 128 blocks). */
+    public static final int HISTORY_VERSIONS_FLOOR = 1_000;
 
     public static Limits defaults() {
-        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 100_000, 128, 60_000);
+        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 100_000, 256L << 20, 128, 60_000);
+    }
+
+    /** From a config file: every bound left out takes its default. */
+    @JsonCreator
+    static Limits fromJson(@JsonProperty("requestBodyBytesMax") Integer requestBodyBytesMax,
+            @JsonProperty("requestHeaderBytesMax") Integer requestHeaderBytesMax,
+            @JsonProperty("httpThreadsMax") Integer httpThreadsMax, @JsonProperty("connectionsMax") Integer connectionsMax,
+            @JsonProperty("pendingEntriesMax") Integer pendingEntriesMax,
+            @JsonProperty("writeAttemptsMax") Integer writeAttemptsMax,
+            @JsonProperty("logMessageBytesMax") Integer logMessageBytesMax,
+            @JsonProperty("historyVersionsMax") Integer historyVersionsMax,
+            @JsonProperty("historyBytesMax") Long historyBytesMax, @JsonProperty("http2StreamsMax") Integer http2StreamsMax,
+            @JsonProperty("idleTimeoutMs") Long idleTimeoutMs) {
+        Limits d = defaults();
+        return new Limits(or(requestBodyBytesMax, d.requestBodyBytesMax), or(requestHeaderBytesMax, d.requestHeaderBytesMax),
+                or(httpThreadsMax, d.httpThreadsMax), or(connectionsMax, d.connectionsMax),
+                or(pendingEntriesMax, d.pendingEntriesMax), or(writeAttemptsMax, d.writeAttemptsMax),
+                or(logMessageBytesMax, d.logMessageBytesMax), or(historyVersionsMax, d.historyVersionsMax),
+                historyBytesMax == null ? d.historyBytesMax : historyBytesMax, or(http2StreamsMax, d.http2StreamsMax),
+                idleTimeoutMs == null ? d.idleTimeoutMs : idleTimeoutMs);
+    }
+
+    private static int or(Integer value, int otherwise) {
+        return value == null ? otherwise : value;
+    }
+
+    /** The store's configuration these limits give. */
+    public org.consort.kv.StoreConfig storeConfig() {
+        return new org.consort.kv.StoreConfig(historyVersionsMax, historyBytesMax,
+                Math.min(historyVersionsMax, HISTORY_VERSIONS_FLOOR));
     }
 
     public Limits {
@@ -35,6 +74,7 @@ public record Limits(int requestBodyBytesMax, int requestHeaderBytesMax, int htt
         require(logMessageBytesMax >= 1 && logMessageBytesMax < requestBodyBytesMax,
                 "logMessageBytesMax must be positive and below requestBodyBytesMax");
         require(historyVersionsMax >= 1, "historyVersionsMax must be positive");
+        require(historyBytesMax >= 1 << 20, "historyBytesMax must be at least 1 MiB");
         require(http2StreamsMax >= 1, "http2StreamsMax must be positive");
         require(idleTimeoutMs >= 1000, "idleTimeoutMs must be at least 1000");
     }

@@ -41,7 +41,6 @@ import org.consort.governance.MemberStatus;
 import org.consort.kv.MapName;
 import org.consort.kv.ReadTx;
 import org.consort.kv.Store;
-import org.consort.kv.StoreConfig;
 import org.consort.kv.VersionUnavailable;
 import org.consort.kv.WriteSet;
 import org.consort.kv.WriteTx;
@@ -270,7 +269,7 @@ public final class Node implements AutoCloseable {
             throw new StartFailure("cannot load the node identity in " + nodeDir + ": " + e.getMessage(), e);
         }
 
-        Store store = new Store(new StoreConfig(config.limits().historyVersionsMax()));
+        Store store = new Store(config.limits().storeConfig());
         ViewHistory views = new ViewHistory();
         Ledger ledger;
         long[] lastView = {0};
@@ -1269,7 +1268,9 @@ public final class Node implements AutoCloseable {
             at = store.readTxAt(txId.seqno());
         } catch (VersionUnavailable e) {
             throw new HttpError(404, "HistoricalStateUnavailable", "the state as of " + txId
-                    + " is older than the history this node keeps (" + config.limits().historyVersionsMax() + " versions)");
+                    + " is older than the history this node keeps (from version " + store.oldestVersion() + ": at most "
+                    + config.limits().historyVersionsMax() + " versions, fewer when they wrote more than "
+                    + config.limits().historyBytesMax() + " bytes)");
         }
         Optional<Receipt> receipt = ledger.receipt(txId.seqno());
         if (receipt.isEmpty()) {

@@ -295,7 +295,8 @@ public final class EthRpc {
             return store.readTxAt(version);
         } catch (VersionUnavailable e) {
             throw RpcError.server("historical state of block " + number + " is not available: this node keeps the state"
-                    + " of its last " + store.config().historyVersionsMax() + " transactions");
+                    + " from Consort transaction " + store.oldestVersion() + " on (its last "
+                    + store.config().historyVersionsKept() + " at least)");
         }
     }
 
