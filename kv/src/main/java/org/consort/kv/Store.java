@@ -397,6 +397,33 @@ public final class Store {
         return SnapshotFormat.write(stateAt(version));
     }
 
+    /**
+     * The state at {@code version}, held so that it can be written out later whatever the store
+     * does meanwhile: taking it is cheap (versions are immutable), writing it is the long part and
+     * needs no lock. Throws {@link VersionUnavailable} outside the readable window.
+     */
+    public Frozen freeze(long version) {
+        return new Frozen(stateAt(version));
+    }
+
+    /** One version's state, kept readable by holding it; see {@link #freeze(long)}. Immutable. */
+    public static final class Frozen {
+        private final State state;
+
+        private Frozen(State state) {
+            this.state = state;
+        }
+
+        public long version() {
+            return state.version();
+        }
+
+        /** The same bytes as {@link Store#snapshot(long)} at this version. */
+        public byte[] snapshot() {
+            return SnapshotFormat.write(state);
+        }
+    }
+
     /** SHA-256 of {@link #snapshot(long)}: equal digests mean equal states. */
     public byte[] digest(long version) {
         try {

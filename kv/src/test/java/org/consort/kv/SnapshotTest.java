@@ -29,6 +29,28 @@ class SnapshotTest {
     }
 
     @Test
+    void aFrozenVersionWritesTheSameSnapshotAfterTheStoreMovedOnOrRolledBack() {
+        Store store = new Store(new StoreConfig(2));
+        Store.Frozen frozen = store.freeze(0);
+        WriteTx first = store.writeTx();
+        first.write(RECORDS).put("a", "1");
+        store.commit(first);
+        Store.Frozen one = store.freeze(1);
+        byte[] expected = store.snapshot(1);
+        for (int i = 0; i < 5; i++) {
+            WriteTx tx = store.writeTx();
+            tx.write(RECORDS).put("a", "later" + i);
+            store.commit(tx);
+            store.globalCommit(store.version());
+        }
+        assertThatThrownBy(() -> store.snapshot(1)).isInstanceOf(VersionUnavailable.class); // left the history
+        assertThat(one.version()).isEqualTo(1);
+        assertThat(one.snapshot()).isEqualTo(expected);
+        assertThat(Store.fromSnapshot(StoreConfig.defaults(), frozen.snapshot()).version()).isZero();
+        assertThatThrownBy(() -> store.freeze(1)).isInstanceOf(VersionUnavailable.class);
+    }
+
+    @Test
     void theLayoutIsTheDocumentedOne() {
         Store store = new Store(StoreConfig.defaults());
         WriteTx tx = store.writeTx();

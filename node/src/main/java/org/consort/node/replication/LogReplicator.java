@@ -746,28 +746,33 @@ public final class LogReplicator implements Replicator, LogStateMachine {
      * Writes this node's state as of its last signed seqno, plus the entries applied after it,
      * as a {@link NodeSnapshot}. Runs on the log's apply thread, so nothing is applied meanwhile;
      * the ledger is forced to disk first, since the log may then drop what the snapshot covers.
+     * Only the cheap part holds the mutex (the store's version is frozen, the tail copied): the
+     * store is written out and encrypted after it, so a primary goes on executing and proposing.
      */
     @Override
     public void takeSnapshot(long term, long index, Path file) throws IOException {
         NodeSnapshot snapshot;
+        Store.Frozen frozen;
+        org.consort.ledger.LedgerBase base;
+        List<byte[]> tail = new ArrayList<>();
+        java.util.Map<Long, Long> viewStarts = new java.util.LinkedHashMap<>();
         synchronized (mutex) {
             ledger.flush(true);
             long signed = Math.max(committedSeqno, ledger.firstSeqno() - 1);
             TxId at = ledger.txId(signed).orElseThrow(() -> new IOException("the ledger holds no entry at seqno " + signed));
-            List<byte[]> tail = new ArrayList<>();
             for (long q = signed + 1; q <= appliedSeqno; q++) {
                 long seqno = q;
                 tail.add(ledger.entry(q).orElseThrow(() -> new IOException("the ledger lacks applied seqno " + seqno)).bytes());
             }
-            java.util.Map<Long, Long> viewStarts = new java.util.LinkedHashMap<>();
             views.asMap().forEach((v, start) -> {
                 if (start <= appliedSeqno) {
                     viewStarts.put(v, start);
                 }
             });
-            snapshot = new NodeSnapshot(term, index, new org.consort.ledger.LedgerBase(at, ledger.frontier(signed)),
-                    viewStarts, store.snapshot(signed), tail);
+            base = new org.consort.ledger.LedgerBase(at, ledger.frontier(signed));
+            frozen = store.freeze(signed);
         }
+        snapshot = new NodeSnapshot(term, index, base, viewStarts, frozen.snapshot(), tail);
         snapshot.write(file, secrets, snapshotRandom);
         LOG.info("snapshot at term {} index {}: store at seqno {}, {} entries after it", term, index,
                 snapshot.base().last().seqno(), snapshot.tail().size());
