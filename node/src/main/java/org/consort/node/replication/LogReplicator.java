@@ -141,6 +141,7 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     private volatile long committedSeqno;
     private volatile boolean signaturePending;
     private final Object signatureLock = new Object();
+    private final java.util.concurrent.atomic.AtomicBoolean steppingDown = new java.util.concurrent.atomic.AtomicBoolean();
     /** Items taken from the queue that did not fit the last batch (batcher thread only). */
     private final Deque<Item> carried = new ArrayDeque<>();
 
@@ -542,6 +543,40 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         }
     }
 
+    /** The longest wait between two requests to step down. */
+    static final long STEP_DOWN_RETRY_MS_MAX = 2_000;
+
+    /** Waits of {@link #stepDownUntilDone}. */
+    interface Sleeper {
+        void sleep(long ms) throws InterruptedException;
+    }
+
+    /**
+     * Asks the log to step down until this node no longer leads the term it asked in: a leader
+     * whose view ended cannot write, and if one request is lost or refused the network would have
+     * no primary until something else ended the term. Waits 100 ms after each request, doubling
+     * up to {@link #STEP_DOWN_RETRY_MS_MAX}.
+     */
+    static void stepDownUntilDone(ReplicatedLog l, java.util.function.BooleanSupplier running, Sleeper sleeper)
+            throws InterruptedException {
+        long term = l.currentTerm();
+        long waitMs = 100;
+        for (int attempt = 1; running.getAsBoolean(); attempt++) {
+            try {
+                l.stepDown();
+            } catch (RuntimeException e) {
+                LOG.warn("could not step down after the view ended: {}", e.getMessage());
+            }
+            sleeper.sleep(waitMs);
+            if (!l.isLeader() || l.currentTerm() != term) {
+                return;
+            }
+            LOG.warn("still the leader of term {} without a view after {} requests to step down; asking again", term,
+                    attempt);
+            waitMs = Math.min(waitMs * 2, STEP_DOWN_RETRY_MS_MAX);
+        }
+    }
+
     // ---- LogStateMachine: every node ----------------------------------------------------
 
     @Override
@@ -691,11 +726,16 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             l.stepDown();
             return;
         }
+        if (!steppingDown.compareAndSet(false, true)) {
+            return; // a step-down is already being asked for
+        }
         Thread t = new Thread(() -> {
             try {
-                l.stepDown();
-            } catch (RuntimeException e) {
-                LOG.warn("could not step down after the view ended: {}", e.getMessage());
+                stepDownUntilDone(l, () -> running, Thread::sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                steppingDown.set(false);
             }
         }, "step-down");
         t.setDaemon(true);
