@@ -9,9 +9,10 @@ import java.util.List;
  * when it may act as the leader and when it must stop, and writes and restores snapshots.
  *
  * <p>Threading: {@link #applyBatch}, {@link #onRejectedBatch}, {@link #onLeaderReady},
- * {@link #takeSnapshot} and {@link #installSnapshot} are called on one thread (the log's apply
+ * {@link #prepareSnapshot} and {@link #installSnapshot} are called on one thread (the log's apply
  * thread), never concurrently with each other, so a batch, a snapshot and the leader-ready
- * signal are strictly ordered. {@link #onNotLeader} and {@link #onMembershipChanged} come from
+ * signal are strictly ordered. A prepared snapshot may be written on another thread while
+ * batches are applied. {@link #onNotLeader} and {@link #onMembershipChanged} come from
  * the replication engine's own threads and must not block.
  *
  * <p>An exception thrown by {@link #applyBatch} stops this node's replication server: that is
@@ -42,12 +43,18 @@ public interface LogStateMachine {
     void onNotLeader(long term);
 
     /**
-     * Writes the state as of the last applied entry ({@code term}, {@code index}) to
-     * {@code file}. The log may be truncated up to {@code index} afterwards. The index may be
-     * past the last batch: the engine's own entries (leader no-ops, membership changes) take
-     * indexes too.
+     * Takes the state as of the last applied entry ({@code term}, {@code index}), quickly (on the
+     * apply thread); the writer it returns writes it to a file later, possibly on another thread
+     * while later batches are applied, so it must hold everything it writes. The log may be
+     * truncated up to {@code index} once the file is written. The index may be past the last
+     * batch: the engine's own entries (leader no-ops, membership changes) take indexes too.
      */
-    void takeSnapshot(long term, long index, Path file) throws IOException;
+    SnapshotWriter prepareSnapshot(long term, long index) throws IOException;
+
+    /** Writes one prepared snapshot; see {@link #prepareSnapshot}. */
+    interface SnapshotWriter {
+        void write(Path file) throws IOException;
+    }
 
     /**
      * Replaces the whole state with the snapshot in {@code file}, taken at ({@code term},

@@ -23,6 +23,10 @@ public final class RecordingStateMachine implements LogStateMachine {
     public final List<Long> readyTerms = new CopyOnWriteArrayList<>();
     public final List<Long> notLeaderTerms = new CopyOnWriteArrayList<>();
     public final List<Long> snapshotsInstalled = new CopyOnWriteArrayList<>();
+    /** Indexes of the snapshots written to a file, in order. */
+    public final List<Long> snapshotsWritten = new CopyOnWriteArrayList<>();
+    /** When set, writing a snapshot waits until it is opened (a slow disk, a big state). */
+    public volatile java.util.concurrent.CountDownLatch snapshotGate;
     private volatile long lastIndex = -1;
 
     @Override
@@ -49,18 +53,31 @@ public final class RecordingStateMachine implements LogStateMachine {
     }
 
     @Override
-    public synchronized void takeSnapshot(long term, long index, Path file) throws IOException {
+    public synchronized SnapshotWriter prepareSnapshot(long term, long index) {
         InvariantViolation.check(index >= lastIndex, "snapshot at " + index + " but last applied is " + lastIndex);
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file))) {
-            out.writeLong(index);
-            out.writeInt(applied.size());
-            for (Applied a : applied) {
-                out.writeLong(a.term());
-                out.writeLong(a.index());
-                out.writeInt(a.batch().length);
-                out.write(a.batch());
+        List<Applied> taken = List.copyOf(applied);
+        return file -> {
+            java.util.concurrent.CountDownLatch gate = snapshotGate;
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while the snapshot gate was closed", e);
+                }
             }
-        }
+            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file))) {
+                out.writeLong(index);
+                out.writeInt(taken.size());
+                for (Applied a : taken) {
+                    out.writeLong(a.term());
+                    out.writeLong(a.index());
+                    out.writeInt(a.batch().length);
+                    out.write(a.batch());
+                }
+            }
+            snapshotsWritten.add(index);
+        };
     }
 
     @Override

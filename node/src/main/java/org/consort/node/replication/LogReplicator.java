@@ -783,19 +783,19 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     }
 
     /**
-     * Writes this node's state as of its last signed seqno, plus the entries applied after it,
-     * as a {@link NodeSnapshot}. Runs on the log's apply thread, so nothing is applied meanwhile;
-     * the ledger is forced to disk first, since the log may then drop what the snapshot covers.
-     * Only the cheap part holds the mutex (the store's version is frozen, the tail copied): the
-     * store is written out and encrypted after it, so a primary goes on executing and proposing.
+     * Takes this node's state as of its last signed seqno, plus the entries applied after it, for
+     * a {@link NodeSnapshot}. Runs on the log's apply thread and holds the mutex only to force the
+     * ledger to disk (the log may drop what the snapshot covers once it is written), freeze the
+     * store's version and copy the tail; the returned writer serialises and encrypts the store
+     * (with the ledger secret current now) and may run on another thread while batches are applied.
      */
     @Override
-    public void takeSnapshot(long term, long index, Path file) throws IOException {
-        NodeSnapshot snapshot;
+    public SnapshotWriter prepareSnapshot(long term, long index) throws IOException {
         Store.Frozen frozen;
         org.consort.ledger.LedgerBase base;
         List<byte[]> tail = new ArrayList<>();
         java.util.Map<Long, Long> viewStarts = new java.util.LinkedHashMap<>();
+        LedgerSecrets.Secret secret;
         synchronized (mutex) {
             ledger.flush(true);
             long signed = Math.max(committedSeqno, ledger.firstSeqno() - 1);
@@ -811,11 +811,14 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             });
             base = new org.consort.ledger.LedgerBase(at, ledger.frontier(signed));
             frozen = store.freeze(signed);
+            secret = secrets.current();
         }
-        snapshot = new NodeSnapshot(term, index, base, viewStarts, frozen.snapshot(), tail);
-        snapshot.write(file, secrets, snapshotRandom);
-        LOG.info("snapshot at term {} index {}: store at seqno {}, {} entries after it", term, index,
-                snapshot.base().last().seqno(), snapshot.tail().size());
+        return file -> {
+            NodeSnapshot snapshot = new NodeSnapshot(term, index, base, viewStarts, frozen.snapshot(), tail);
+            snapshot.write(file, secret, snapshotRandom);
+            LOG.info("snapshot at term {} index {}: store at seqno {}, {} entries after it", term, index,
+                    snapshot.base().last().seqno(), snapshot.tail().size());
+        };
     }
 
     /**

@@ -63,7 +63,11 @@ public record NodeSnapshot(long term, long index, LedgerBase base, Map<Long, Lon
 
     /** Writes this snapshot to {@code file}, encrypting the store with the current ledger secret. */
     public void write(Path file, LedgerSecrets secrets, SecureRandom random) throws IOException {
-        LedgerSecrets.Secret secret = secrets.current();
+        write(file, secrets.current(), random);
+    }
+
+    /** Writes this snapshot to {@code file}, encrypting the store with {@code secret}. */
+    public void write(Path file, LedgerSecrets.Secret secret, SecureRandom random) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(4 + 4 + 8 * 4 + 4 + views.size() * 16 + 4 + base.frontier().peaks().size() * 32 + 4);
         head.put(MAGIC).putInt(FORMAT).putLong(term).putLong(index).putLong(base.last().seqno()).putLong(base.last().view());
         head.putInt(views.size());

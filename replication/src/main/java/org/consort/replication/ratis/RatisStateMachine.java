@@ -64,6 +64,16 @@ final class RatisStateMachine extends BaseStateMachine {
     private long readyTerm = -1;
     private final AtomicLong rejectedBatches = new AtomicLong();
     private volatile Path tmpDir;
+    /** Writes prepared snapshots off the apply thread, one at a time. */
+    private final java.util.concurrent.ExecutorService snapshotWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "snapshot-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The snapshot being written, with its index; null if none. Apply thread only. */
+    private volatile CompletableFuture<Long> writing;
+    /** How long closing waits for a snapshot being written. */
+    static final long SNAPSHOT_CLOSE_WAIT_MS = 60_000;
 
     RatisStateMachine(LogStateMachine target, Consumer<Set<String>> onMembers) {
         this.target = target;
@@ -84,6 +94,7 @@ final class RatisStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
         tmpDir = raftStorage.getStorageDir().getTmpDir().toPath();
+        deleteUnfinishedSnapshots();
         getLifeCycle().startAndTransition(this::loadLatestSnapshot);
     }
 
@@ -96,7 +107,8 @@ final class RatisStateMachine extends BaseStateMachine {
 
     @Override
     public void reinitialize() throws IOException {
-        // Called after the leader installed a snapshot on this follower.
+        // Called after the leader installed a snapshot on this follower: one of ours being written is older.
+        awaitWriting(SNAPSHOT_CLOSE_WAIT_MS);
         loadLatestSnapshot();
         getLifeCycle().transition(LifeCycle.State.STARTING);
         getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -121,17 +133,55 @@ final class RatisStateMachine extends BaseStateMachine {
         setLastAppliedTermIndex(ti);
     }
 
+    /**
+     * Ratis asks after applying, for as long as a snapshot is due. The state is taken on this
+     * (the apply) thread and written by {@link #snapshotWriter} while batches go on being applied;
+     * until it is written this answers -1 (none new), then its index once, which lets Ratis purge
+     * the log up to it. A snapshot that failed to be written is reported as an IOException (Ratis
+     * logs it and asks again later).
+     */
     @Override
     public long takeSnapshot() throws IOException {
+        if (writing != null) {
+            if (!writing.isDone()) {
+                return -1;
+            }
+            CompletableFuture<Long> done = writing;
+            writing = null;
+            try {
+                return done.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                Throwable c = e.getCause() == null ? e : e.getCause();
+                throw new IOException("the snapshot could not be written: " + c.getMessage(), c);
+            }
+        }
         TermIndex last = getLastAppliedTermIndex();
         if (last == null || last.getIndex() < 0) {
             return -1;
         }
+        SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
+        if (latest != null && latest.getIndex() >= last.getIndex()) {
+            return latest.getIndex();
+        }
+        LogStateMachine.SnapshotWriter w = target.prepareSnapshot(last.getTerm(), last.getIndex());
+        writing = CompletableFuture.supplyAsync(() -> {
+            try {
+                write(w, last);
+                return last.getIndex();
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, snapshotWriter);
+        return -1;
+    }
+
+    private void write(LogStateMachine.SnapshotWriter w, TermIndex last) throws IOException {
+        long started = System.nanoTime();
         File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Files.createDirectories(tmpDir);
         Path tmp = Files.createTempFile(tmpDir, "snapshot-", ".part");
         try {
-            this.target.takeSnapshot(last.getTerm(), last.getIndex(), tmp);
+            w.write(tmp);
             Files.createDirectories(target.toPath().getParent());
             Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
@@ -139,8 +189,36 @@ final class RatisStateMachine extends BaseStateMachine {
         }
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
-        LOG.info("{}: snapshot taken at term {} index {}", getId(), last.getTerm(), last.getIndex());
-        return last.getIndex();
+        LOG.info("{}: snapshot taken at term {} index {} in {} ms", getId(), last.getTerm(), last.getIndex(),
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Waits for the snapshot being written, if any; whether it was written matters no more. */
+    private void awaitWriting(long timeoutMs) {
+        CompletableFuture<Long> w = writing;
+        if (w == null) {
+            return;
+        }
+        try {
+            w.get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("{}: the snapshot being written did not complete: {}", getId(), e.toString());
+        }
+        writing = null;
+    }
+
+    /** Files a crash left half-written; the snapshots themselves only appear once complete. */
+    private void deleteUnfinishedSnapshots() throws IOException {
+        if (!Files.isDirectory(tmpDir)) {
+            return;
+        }
+        try (var files = Files.newDirectoryStream(tmpDir, "snapshot-*.part")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     @Override
@@ -231,6 +309,8 @@ final class RatisStateMachine extends BaseStateMachine {
     @Override
     public void close() throws IOException {
         stepDown();
+        awaitWriting(SNAPSHOT_CLOSE_WAIT_MS);
+        snapshotWriter.shutdownNow();
         super.close();
     }
 

@@ -19,6 +19,45 @@ class MembershipTest {
 
     @Test
     @Timeout(120)
+    void batchesAreAppliedWhileASnapshotIsBeingWritten() throws Exception {
+        try (Cluster c = new Cluster(dir, 3, 43, cfg -> cfg.withSnapshotEveryEntries(100)).startAll()) {
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            for (Cluster.Member m : c.running()) {
+                m.sm.snapshotGate = gate;
+            }
+            Cluster.Member leader = c.awaitLeader(Duration.ofSeconds(20));
+            // Far past the threshold while every node's first snapshot is stuck being written.
+            List<Committed> first = RatisReplicatedLogTest.proposeAll(leader.log, 0, 400, 64);
+            c.awaitApplied(first.get(first.size() - 1).index(), Duration.ofSeconds(30));
+            for (Cluster.Member m : c.running()) {
+                assertThat(m.sm.applied()).hasSize(400);
+                assertThat(m.sm.snapshotsWritten).isEmpty();
+            }
+            gate.countDown();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (c.running().stream().anyMatch(m -> m.sm.snapshotsWritten.isEmpty()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            for (Cluster.Member m : c.running()) {
+                assertThat(m.sm.snapshotsWritten).as("each node wrote the snapshot it had taken").isNotEmpty();
+                assertThat(m.sm.snapshotsWritten.get(0)).isLessThan(first.get(first.size() - 1).index());
+            }
+            // Once written, the next applied batches report it to Ratis, and later snapshots follow.
+            List<Committed> more = RatisReplicatedLogTest.proposeAll(leader.log, 400, 700, 64);
+            c.awaitApplied(more.get(more.size() - 1).index(), Duration.ofSeconds(30));
+            deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (c.running().stream().anyMatch(m -> m.sm.snapshotsWritten.size() < 2) && System.nanoTime() < deadline) {
+                RatisReplicatedLogTest.proposeAll(leader.log, 0, 1, 1);
+                Thread.sleep(50);
+            }
+            for (Cluster.Member m : c.running()) {
+                assertThat(m.sm.snapshotsWritten).hasSizeGreaterThanOrEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
     void aFourthPeerJoinsFromASnapshotAndAnotherIsRemoved() throws Exception {
         try (Cluster c = new Cluster(dir, 3, 41, cfg -> cfg.withSnapshotEveryEntries(200)).startAll()) {
             Cluster.Member leader = c.awaitLeader(Duration.ofSeconds(20));

@@ -258,8 +258,8 @@ final class SimulatedNetwork implements AutoCloseable {
                 }
 
                 @Override
-                public void takeSnapshot(long term, long index, Path file) throws IOException {
-                    r.takeSnapshot(term, index, file);
+                public SnapshotWriter prepareSnapshot(long term, long index) throws IOException {
+                    return r.prepareSnapshot(term, index);
                 }
 
                 @Override
