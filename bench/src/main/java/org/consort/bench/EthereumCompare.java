@@ -839,17 +839,7 @@ public final class EthereumCompare {
         /** When the poller first saw {@code block} (or a later one) finalized; -1 if it never did. */
         long commitTime(long block) {
             synchronized (timeline) {
-                int lo = 0;
-                int hi = timeline.size();
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (timeline.get(mid)[1] >= block) {
-                        hi = mid;
-                    } else {
-                        lo = mid + 1;
-                    }
-                }
-                return lo < timeline.size() ? timeline.get(lo)[0] : -1;
+                return CommitTimeline.firstTimeReaching(timeline, block).orElse(-1);
             }
         }
 

@@ -244,20 +244,9 @@ public final class LoggingLoad {
         List<long[]> timeline = new ArrayList<>(commitTimeline);
         for (int c = 0; c < clients; c++) {
             for (int i = 0; i < samples[c]; i++) {
-                long seqno = sampleSeqno[c][i];
-                int lo = 0;
-                int hi = timeline.size();
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (timeline.get(mid)[1] >= seqno) {
-                        hi = mid;
-                    } else {
-                        lo = mid + 1;
-                    }
-                }
-                if (lo < timeline.size()) {
-                    commitLatencies.add(Math.max(0, timeline.get(lo)[0] - sampleStart[c][i]));
-                }
+                long started = sampleStart[c][i];
+                CommitTimeline.firstTimeReaching(timeline, sampleSeqno[c][i])
+                        .ifPresent(at -> commitLatencies.add(Math.max(0, at - started)));
             }
         }
         long[] commitSorted = commitLatencies.stream().mapToLong(Long::longValue).sorted().toArray();
