@@ -31,7 +31,7 @@ public record Limits(int requestBodyBytesMax, int requestHeaderBytesMax, int htt
     public static final int HISTORY_VERSIONS_FLOOR = 1_000;
 
     public static Limits defaults() {
-        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 100_000, 256L << 20, 128, 60_000);
+        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 1_000, 256L << 20, 128, 60_000);
     }
 
     /** From a config file: every bound left out takes its default. */

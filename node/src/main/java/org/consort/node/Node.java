@@ -1263,14 +1263,11 @@ public final class Node implements AutoCloseable {
         if (status != TxStatus.Committed) {
             throw new HttpError(404, "TransactionInvalid", "transaction " + txId + " is " + status);
         }
-        ReadTx at;
+        Optional<String> value;
         try {
-            at = store.readTxAt(txId.seqno());
+            value = LoggingApp.valueAt(store.readTxAt(txId.seqno()), map, id);
         } catch (VersionUnavailable e) {
-            throw new HttpError(404, "HistoricalStateUnavailable", "the state as of " + txId
-                    + " is older than the history this node keeps (from version " + store.oldestVersion() + ": at most "
-                    + config.limits().historyVersionsMax() + " versions, fewer when they wrote more than "
-                    + config.limits().historyBytesMax() + " bytes)");
+            value = writtenBy(txId, map, id);
         }
         Optional<Receipt> receipt = ledger.receipt(txId.seqno());
         if (receipt.isEmpty()) {
@@ -1278,13 +1275,44 @@ public final class Node implements AutoCloseable {
             ctx.header("retry-after", "1");
             return null;
         }
-        String msg = LoggingApp.valueAt(at, map, id)
+        String msg = value
                 .orElseThrow(() -> HttpError.notFound("ResourceNotFound", "no record with id " + id + " as of " + txId));
         ObjectNode o = Json.object();
         o.put("msg", msg);
         o.put("transactionId", txId.toString());
         o.set("receipt", readJson(receipt.get().toJson()));
         return o;
+    }
+
+    /**
+     * A committed transaction older than the store's history, read back from the ledger: the value
+     * it wrote to record {@code id}, or empty if it deleted it. The whole state as of that
+     * transaction is not rebuilt, so a record that the transaction did not write is answered with
+     * HistoricalStateUnavailable.
+     */
+    private <K, V> Optional<V> writtenBy(TxId txId, MapName<K, V> map, K id) {
+        long seqno = txId.seqno();
+        org.consort.ledger.LedgerEntry e = ledger.entry(seqno).orElseThrow(() -> new HttpError(404,
+                "HistoricalStateUnavailable", "transaction " + txId + " is older than this node's ledger, which begins"
+                        + " after a snapshot"));
+        Optional<V> written = null;
+        if (e.kind() == EntryKind.WRITE_SET) {
+            byte[] priv;
+            try {
+                priv = e.decryptPrivate(secrets);
+            } catch (RuntimeException ex) {
+                throw new HttpError(404, "HistoricalStateUnavailable", "transaction " + txId + " cannot be decrypted"
+                        + " with the ledger secrets this node holds");
+            }
+            written = WriteSet.deserialize(seqno, seqno - 1, e.publicPart(), priv).writes(map).get(id);
+        }
+        if (written == null) {
+            throw new HttpError(404, "HistoricalStateUnavailable", "the state as of " + txId + " is older than the"
+                    + " history this node keeps in memory (from version " + store.oldestVersion() + "), and that"
+                    + " transaction did not write record " + id + ": older transactions are read from the ledger,"
+                    + " which holds only what each one wrote");
+        }
+        return written;
     }
 
     private static JsonNode readJson(String s) {

@@ -70,6 +70,27 @@ class NodeTest {
     }
 
     @Test
+    void historicalReadsOlderThanTheHistoryComeFromTheLedger() throws Exception {
+        ConsortClient user = net.user(node);
+        Response w = user.postJson("/app/log/private", Map.of("id", 42, "msg", "hello"));
+        String tx = w.transactionId().orElseThrow();
+        int kept = Limits.defaults().historyVersionsMax();
+        for (int i = 0; i <= kept; i++) {
+            assertThat(user.postJson("/app/log/private", Map.of("id", 7, "msg", "later " + i)).status()).isEqualTo(200);
+        }
+        assertThat(user.awaitStatus(tx, Duration.ofSeconds(10))).isEqualTo("Committed");
+
+        Response hist = user.get("/app/log/private/historical?id=42&transaction_id=" + tx);
+        assertThat(hist.status()).isEqualTo(200);
+        assertThat(hist.json().get("msg").asText()).isEqualTo("hello");
+        assertThat(hist.json().get("receipt").has("signature")).isTrue();
+        // The ledger holds what that transaction wrote, not the whole state as of it.
+        Response other = user.get("/app/log/private/historical?id=7&transaction_id=" + tx);
+        assertThat(other.status()).isEqualTo(404);
+        assertThat(other.text()).contains("HistoricalStateUnavailable");
+    }
+
+    @Test
     void badInputGetsClearErrorsAndWritesNothing() throws Exception {
         ConsortClient user = net.user(node);
         TestNetwork.awaitSigned(node);

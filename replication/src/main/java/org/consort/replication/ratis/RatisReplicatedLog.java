@@ -74,6 +74,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RatisReplicatedLog implements ReplicatedLog {
     private static final Logger LOG = LoggerFactory.getLogger(RatisReplicatedLog.class);
+    /** Closed log segments whose entries Ratis keeps on the heap besides the open one. */
+    static final int LOG_SEGMENTS_CACHED_MAX = 1;
 
     private final ReplicationConfig config;
     private final RaftGroupId groupId;
@@ -181,7 +183,12 @@ public final class RatisReplicatedLog implements ReplicatedLog {
         // Ratis requires the log's write buffer to hold a whole appender buffer.
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(8 * mib, appenderBuffer + mib)));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 * mib, appenderBuffer + mib)));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(32 * mib, 2 * frameMax + mib)));
+        // Ratis keeps the entries of the open segment and of up to segment.cache.num.max closed ones on the heap
+        // (6 of them by default): with 32 MiB segments that was up to 200 MiB of log entries that every young
+        // collection copied and that then died in the old generation. The entries are applied within
+        // milliseconds; a follower that falls behind is sent them from disk.
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(2 * frameMax + mib));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, LOG_SEGMENTS_CACHED_MAX);
         RaftServerConfigKeys.Write.setElementLimit(p, Math.max(4096, 2 * c.proposalsInFlightMax()));
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64 * mib, 2 * frameMax)));
 
