@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.consort.crypto.Pem;
 import org.eclipse.jetty.client.ContentResponse;
@@ -20,10 +21,14 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * A load-generating HTTPS client (Jetty's, which costs the load generator much less CPU than the
  * JDK's): presents a user certificate, trusts only the service certificate, keeps connections
  * alive. Thread-safe. {@link #plain} makes a plain-HTTP/1.1 one (for a local Ethereum node).
+ * {@link #retarget} points it at another node (keeping the client and its other connections), for
+ * a load generator that follows the primary; every request has a timeout (60 s unless
+ * {@link #requestTimeout} says otherwise).
  */
 final class JettyLoadClient implements AutoCloseable {
     private final HttpClient http;
-    private final String base;
+    private volatile String base;
+    private volatile long timeoutMillis = TimeUnit.SECONDS.toMillis(60);
 
     JettyLoadClient(String url, Path serviceCert, Path cert, Path key, boolean http2, int connections) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
@@ -61,15 +66,41 @@ final class JettyLoadClient implements AutoCloseable {
         return new JettyLoadClient(url, connections);
     }
 
+    /** Sets the timeout of each request (from sending it to the end of the response); returns this. */
+    JettyLoadClient requestTimeout(Duration timeout) {
+        timeoutMillis = timeout.toMillis();
+        return this;
+    }
+
+    /** The base URL that {@link #post} and {@link #get} send to. */
+    String url() {
+        return base;
+    }
+
+    /** Sends later requests of {@link #post} and {@link #get} to {@code url}; requests under way go on. */
+    void retarget(String url) {
+        base = url;
+    }
+
     /** Posts a JSON body; returns the response (status, headers). */
     ContentResponse post(String path, String json) throws Exception {
         return http.newRequest(base + path).method(HttpMethod.POST)
                 .body(new StringRequestContent("application/json", json))
-                .timeout(60, TimeUnit.SECONDS).send();
+                .timeout(timeoutMillis, TimeUnit.MILLISECONDS).send();
     }
 
     ContentResponse get(String path) throws Exception {
-        return http.newRequest(base + path).timeout(60, TimeUnit.SECONDS).send();
+        return getAt(base, path, Duration.ofMillis(timeoutMillis));
+    }
+
+    /** GETs {@code path} from the node at {@code url} (not necessarily the target) within {@code timeout}. */
+    ContentResponse getAt(String url, String path, Duration timeout) throws Exception {
+        return http.newRequest(url + path).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).send();
+    }
+
+    /** GETs {@code path} from the node at {@code url} within the request timeout. */
+    ContentResponse getAt(String url, String path) throws Exception {
+        return getAt(url, path, Duration.ofMillis(timeoutMillis));
     }
 
     @Override

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A sandbox ({@code consort.jar sandbox}) in a temporary folder, started from the built jar and
- * awaited until it prints "Try: curl"; closing it stops the sandbox, makes sure its node
- * processes are gone and deletes the folder.
+ * awaited until it prints "Try: curl"; {@link #stop} stops the sandbox and makes sure its node
+ * processes are gone; closing it also deletes the folder.
  */
 final class SandboxProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,8 +59,11 @@ final class SandboxProcess implements AutoCloseable {
         return pids;
     }
 
-    @Override
-    public void close() throws Exception {
+    /**
+     * Stops the sandbox and its node processes, keeping the folder (e.g. to verify a ledger);
+     * may be called more than once.
+     */
+    void stop() throws Exception {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
@@ -79,6 +82,11 @@ final class SandboxProcess implements AutoCloseable {
                 }
             }
         }
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
         deleteTree(dir);
     }
 
