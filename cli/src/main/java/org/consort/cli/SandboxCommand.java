@@ -66,10 +66,14 @@ public final class SandboxCommand implements Callable<Integer> {
             description = "A snapshot every this many replicated batches; 0 turns them off (default: ${DEFAULT-VALUE}).")
     int snapshotEvery;
 
-    @Option(names = "--node-java-options", defaultValue = "-XX:+UseSerialGC",
+    @Option(names = "--node-java-options", defaultValue = NODE_JAVA_OPTIONS_DEFAULT,
             description = "JVM options for each node process (default: ${DEFAULT-VALUE}: the sandbox's nodes share one "
-                    + "machine, and the serial collector keeps their GC threads from competing for its cores).")
+                    + "machine, where a node stopped for a young collection waits for the CPU the others hold; ZGC "
+                    + "collects while the node runs, see docs/performance.md).")
     String nodeJavaOptions;
+
+    /** Measured on a 2-core machine with 3 nodes under load: see docs/performance.md. */
+    static final String NODE_JAVA_OPTIONS_DEFAULT = "-XX:+UseZGC -Xmx4g";
 
     private final List<Process> processes = new ArrayList<>();
 

@@ -26,6 +26,28 @@ class PersistentTreePropertyTest {
         return op.list().ofMaxSize(200);
     }
 
+    /**
+     * Keys of up to 12 bytes from {0, 1, 255}, so that many share their first 8 bytes (the prefix a
+     * node keeps) or differ from another only by trailing zeros.
+     */
+    @Provide
+    Arbitrary<List<Tuple2<byte[], Integer>>> longKeyOperations() {
+        Arbitrary<byte[]> keys = Arbitraries.of((byte) 0, (byte) 1, (byte) 255).list().ofMaxSize(12).map(l -> {
+            byte[] k = new byte[l.size()];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = l.get(i);
+            }
+            return k;
+        });
+        Arbitrary<Integer> values = Arbitraries.integers().between(0, 1000).injectNull(0.3);
+        return keys.flatMap(k -> values.map(v -> Tuple.of(k, v))).list().ofMaxSize(300);
+    }
+
+    @Property(tries = 100)
+    void behavesLikeATreeMapWithKeysThatShareTheirPrefix(@ForAll("longKeyOperations") List<Tuple2<byte[], Integer>> ops) {
+        behavesLikeATreeMapAndKeepsEveryOldVersion(ops);
+    }
+
     @Property(tries = 100)
     void behavesLikeATreeMapAndKeepsEveryOldVersion(@ForAll("operations") List<Tuple2<byte[], Integer>> ops) {
         PersistentTree<Integer> tree = PersistentTree.empty();
