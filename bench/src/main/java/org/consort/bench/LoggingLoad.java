@@ -45,7 +45,7 @@ import org.eclipse.jetty.client.ContentResponse;
  * java -cp bench/target/consort-bench.jar org.consort.bench.LoggingLoad \
  *     [--network DIR/network.json | --nodes 1] [--jar cli/target/consort.jar] [--clients 64] \
  *     [--connections 16 (HTTP/2 only)] [--seconds 20] [--warmup-seconds 5] [--http 1.1|2] [--value-bytes 100] \
- *     [--json-out FILE] [--request-timeout-seconds 10] [--settle-seconds 30] [--grace-seconds 120] \
+ *     [--rate WRITES_PER_S (open loop; default: closed loop)] [--json-out FILE] [--request-timeout-seconds 10] [--settle-seconds 30] [--grace-seconds 120] \
  *     [--start-timeout-seconds 600] [--node-java-options "..." (default: the sandbox's)]
  * </pre>
  */
@@ -83,7 +83,7 @@ public final class LoggingLoad {
     /** The options, with their defaults. */
     private record Settings(int clients, int connections, int seconds, int warmup, int valueBytes, boolean http2,
                             Path jar, Path networkFile, int nodes, String nodeJavaOptions, Path jsonOut,
-                            Duration requestTimeout, Duration settle, Duration grace, Duration startTimeout) {
+                            Duration requestTimeout, Duration settle, Duration grace, Duration startTimeout, int rate) {
         static Settings of(Map<String, String> o) {
             Settings s = new Settings(number(o, "clients", 64), number(o, "connections", 16), number(o, "seconds", 20),
                     number(o, "warmup-seconds", 5), number(o, "value-bytes", 100), o.getOrDefault("http", "1.1").equals("2"),
@@ -93,7 +93,10 @@ public final class LoggingLoad {
                     o.containsKey("json-out") ? Path.of(o.get("json-out")) : null,
                     Duration.ofSeconds(number(o, "request-timeout-seconds", 10)),
                     Duration.ofSeconds(number(o, "settle-seconds", 30)), Duration.ofSeconds(number(o, "grace-seconds", 120)),
-                    Duration.ofSeconds(number(o, "start-timeout-seconds", 600)));
+                    Duration.ofSeconds(number(o, "start-timeout-seconds", 600)), number(o, "rate", 0));
+            if (s.rate < 0) {
+                throw new IllegalArgumentException("--rate must be 0 (each client sends when answered) or writes/s");
+            }
             if (s.clients < 1 || s.connections < 1 || s.seconds < 1 || s.warmup < 0 || s.requestTimeout.isZero()) {
                 throw new IllegalArgumentException("--clients, --connections, --seconds and --request-timeout-seconds "
                         + "must be at least 1, --warmup-seconds at least 0");
@@ -198,12 +201,12 @@ public final class LoggingLoad {
             String msg = "x".repeat(s.valueBytes);
             Duration writerStop = s.requestTimeout.plus(WRITER_STOP_MARGIN);
             try (CommitPoller poller = new CommitPoller(control, tracker)) {
-                Phase warm = new Phase(s.clients, false, Duration.ofSeconds(s.warmup));
+                Phase warm = new Phase(s.clients, false, Duration.ofSeconds(s.warmup), s.rate);
                 warm.start(load, tracker, msg);
                 sleepUntil(warm.endNanos);
                 warm.stop(writerStop);
 
-                Phase timed = new Phase(s.clients, true, Duration.ofSeconds(s.seconds));
+                Phase timed = new Phase(s.clients, true, Duration.ofSeconds(s.seconds), s.rate);
                 timed.start(load, tracker, msg);
                 showProgress(timed, poller, tracker);
                 timed.stop(writerStop);
@@ -211,6 +214,7 @@ public final class LoggingLoad {
                 Map<String, Object> report = new LinkedHashMap<>();
                 report.put("nodes", urls.size());
                 report.put("clients", s.clients);
+                report.put("rate", s.rate == 0 ? "closed loop" : s.rate);
                 report.put("http", s.http2 ? "2" : "1.1");
                 settleAndReport(s, timed, poller, tracker, report);
                 report.put("warmupWrites", warm.acked.sum());
@@ -370,12 +374,20 @@ public final class LoggingLoad {
         int writersNotStopped;
         private final int clients;
         private final boolean measure;
+        /** Open loop: the time between two writes of one client; 0 for a closed loop. */
+        private final long intervalNanos;
         private final List<Thread> writers = new ArrayList<>();
         private volatile boolean stopping;
 
-        Phase(int clients, boolean measure, Duration duration) {
+        /**
+         * @param rate writes/s of all clients together, each client sending at its own fixed times
+         *             whatever the answers (open loop), or 0: each client sends its next write when the
+         *             last is answered (closed loop)
+         */
+        Phase(int clients, boolean measure, Duration duration, int rate) {
             this.clients = clients;
             this.measure = measure;
+            this.intervalNanos = rate == 0 ? 0 : Math.round(clients * 1e9 / rate);
             startNanos = System.nanoTime();
             endNanos = startNanos + duration.toNanos();
         }
@@ -386,17 +398,31 @@ public final class LoggingLoad {
                 if (log != null) {
                     writes.add(log);
                 }
-                writers.add(Thread.ofVirtual().name("writer-" + c).start(() -> write(load, tracker, msg, log)));
+                long firstAt = startNanos + (intervalNanos == 0 ? 0 : Math.round((double) c * intervalNanos / clients));
+                writers.add(Thread.ofVirtual().name("writer-" + c).start(() -> write(load, tracker, msg, log, firstAt)));
             }
         }
 
-        private void write(JettyLoadClient load, PrimaryTracker tracker, String msg, AckedWrites log) {
+        private void write(JettyLoadClient load, PrimaryTracker tracker, String msg, AckedWrites log, long firstAt) {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             long pauseMillis = 0;
+            long nextAt = firstAt;
             try {
                 while (!stopping) {
                     long seen = tracker.generation();
                     long sentAt = System.nanoTime();
+                    if (intervalNanos > 0) {
+                        // Latencies count from the time the write was due, so a slow answer that delays
+                        // the next writes shows in their latencies too (no coordinated omission).
+                        if (nextAt >= endNanos) {
+                            return;
+                        }
+                        if (nextAt > sentAt) {
+                            Thread.sleep(Duration.ofNanos(nextAt - sentAt));
+                        }
+                        sentAt = nextAt;
+                        nextAt += intervalNanos;
+                    }
                     String kind;
                     try {
                         ContentResponse r = load.post(WRITE_PATH,
@@ -422,6 +448,9 @@ public final class LoggingLoad {
                     errors.count(kind);
                     if (LoadErrors.suggestsPrimaryMoved(kind)) {
                         tracker.rediscover(seen, Math.min(System.nanoTime() + DISCOVERY_WAIT.toNanos(), endNanos));
+                    }
+                    if (intervalNanos > 0) {
+                        continue;
                     }
                     pauseMillis = Math.min(Math.max(10, 2 * pauseMillis), 1000);
                     Thread.sleep(Math.max(0, Math.min(pauseMillis, (endNanos - System.nanoTime()) / 1_000_000)));
