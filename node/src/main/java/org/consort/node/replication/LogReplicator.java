@@ -422,6 +422,14 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 queue.drainTo(items, settings.batchEntriesMax() - items.size());
             }
         }
+        if (signatureDue(items.size())) {
+            // Ordered now, the signature follows these entries in the same batch instead of a batch and a
+            // replication round of its own: the entries committed meanwhile by other threads are queued before it.
+            requestSignature();
+            if (items.size() < settings.batchEntriesMax()) {
+                queue.drainTo(items, settings.batchEntriesMax() - items.size());
+            }
+        }
         if (!items.isEmpty()) {
             // Wait for room outside the monitor; the view is checked again inside it.
             if (blocking) {
@@ -438,14 +446,26 @@ public final class LogReplicator implements Replicator, LogStateMachine {
                 items.clear();
             }
         }
-        long sinceSignature = nanos() - lastSignatureNanos;
-        // The clock is the wall clock: when it steps back past the last signature, how long ago that was is unknown.
-        if (isPrimary() && !signaturePending && entriesSinceSignature > 0
-                && (entriesSinceSignature >= settings.signatureIntervalEntries() || sinceSignature < 0
-                || sinceSignature >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs()))) {
-            requestSignature();
+        if (signatureDue(0)) {
+            requestSignature(); // the entries carried to the next iteration came after the check above
         }
         return proposed;
+    }
+
+    /**
+     * Whether a signature is due once {@code taken} more entries (items taken from the queue, not
+     * yet batched) are: after signatureIntervalEntries unsigned entries, or signatureIntervalMs after
+     * the last signature with any unsigned entry. Batcher thread.
+     */
+    private boolean signatureDue(int taken) {
+        long unsigned = entriesSinceSignature + (long) taken;
+        if (!isPrimary() || signaturePending || unsigned == 0) {
+            return false;
+        }
+        long sinceSignature = nanos() - lastSignatureNanos;
+        // The clock is the wall clock: when it steps back past the last signature, how long ago that was is unknown.
+        return unsigned >= settings.signatureIntervalEntries() || sinceSignature < 0
+                || sinceSignature >= TimeUnit.MILLISECONDS.toNanos(settings.signatureIntervalMs());
     }
 
     /** Builds at most one batch from {@code items} and proposes it; true when a proposal was made. */
