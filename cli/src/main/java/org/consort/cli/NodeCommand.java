@@ -65,7 +65,8 @@ public final class NodeCommand implements Runnable {
                 }
                 cfg = new NodeConfig(cfg.nodeDir(), cfg.ledgerDir(), cfg.host(), cfg.port(), cfg.initialMembers(),
                         cfg.initialUsers(), cfg.signatureIntervalEntries(), cfg.signatureIntervalMs(), cfg.ledgerChunkBytes(),
-                        cfg.fsync(), cfg.limits(), cfg.raftPort(), new NodeConfig.Join(t, sc), cfg.replication(), cfg.ethereum());
+                        cfg.fsync(), cfg.limits(), cfg.raftPort(), new NodeConfig.Join(t, sc), cfg.replication(), cfg.ethereum(),
+                        cfg.nodeKeyCurve());
             } catch (IllegalArgumentException e) {
                 System.err.println("consort node join: " + e.getMessage());
                 return 2;

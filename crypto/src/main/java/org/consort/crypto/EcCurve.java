@@ -10,8 +10,9 @@ import java.security.spec.ECGenParameterSpec;
 
 /**
  * The elliptic curves Consort uses, each tied to the hash and COSE algorithm it signs with:
- * P-384 (service and node identities; ECDSA with SHA-384, COSE ES384 = -35) and P-256
- * (members and users may use it; ECDSA with SHA-256, COSE ES256 = -7).
+ * P-384 (service identities, and node identities when configured; ECDSA with SHA-384, COSE
+ * ES384 = -35) and P-256 (node identities by default, members and users; ECDSA with SHA-256, COSE
+ * ES256 = -7).
  *
  * <p>Immutable; safe to share between threads.
  */
@@ -81,6 +82,19 @@ public enum EcCurve {
             }
         }
         throw new IllegalArgumentException("unsupported EC curve with a " + bits + "-bit field (use P-256 or P-384)");
+    }
+
+    /**
+     * The curve named {@code name}: "P-256" or "P-384" (NIST names), or "secp256r1" or "secp384r1";
+     * throws IllegalArgumentException for any other name.
+     */
+    public static EcCurve ofName(String name) {
+        for (EcCurve c : values()) {
+            if (c.stdName.equalsIgnoreCase(name) || ("P-" + c.fieldBits).equalsIgnoreCase(name)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown curve '" + name + "' (use P-256 or P-384)");
     }
 
     /** The curve whose COSE algorithm identifier is {@code alg}. */

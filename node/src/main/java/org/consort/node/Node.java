@@ -327,7 +327,7 @@ public final class Node implements AutoCloseable {
         KeyPair serviceKey = EcCurve.P384.generateKeyPair(random);
         X509Certificate serviceCert = Certificates.selfSignedService(serviceKey, "Consort service", now, NODE_CERT_VALIDITY,
                 random);
-        KeyPair nodeKey = EcCurve.P384.generateKeyPair(random);
+        KeyPair nodeKey = config.nodeKeyCurveParsed().generateKeyPair(random);
         X509Certificate nodeCert = Certificates.nodeCertificate(nodeKey.getPublic(), "Consort node", serviceKey.getPrivate(),
                 serviceCert, now, NODE_CERT_VALIDITY, subjectAltNames(config.host()), random);
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
@@ -401,7 +401,7 @@ public final class Node implements AutoCloseable {
             joinCert = Pem.readCertificate(Files.readString(joinCertFile));
             nodeKey = new KeyPair(joinCert.getPublicKey(), Pem.readPrivateKey(Files.readString(keyFile)));
         } else {
-            nodeKey = EcCurve.P384.generateKeyPair(random);
+            nodeKey = config.nodeKeyCurveParsed().generateKeyPair(random);
             joinCert = Certificates.selfSigned(nodeKey, "Consort node (joining)",
                     clock.instant().minus(Duration.ofMinutes(5)), Duration.ofDays(365), random);
             NodeFiles.writePrivate(keyFile, Pem.privateKey(nodeKey.getPrivate()));

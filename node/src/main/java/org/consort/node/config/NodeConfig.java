@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.consort.crypto.EcCurve;
 import org.consort.ethereum.EthereumConfig;
 import org.consort.node.Limits;
 
@@ -31,11 +32,25 @@ import org.consort.node.Limits;
  * @param replication      batching and election settings (defaults when absent)
  * @param ethereum         the Ethereum application: chain id, fees, genesis allocations, user addresses, its
  *                         bounds (defaults when absent); used by the genesis of a new service
+ * @param nodeKeyCurve     the curve of the key this node makes for its identity (TLS, signatures of
+ *                         the ledger): "P-256" (default; signs about 9 times faster) or "P-384"
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nodeDir, String ledgerDir, String host, int port, List<String> initialMembers,
         List<String> initialUsers, Integer signatureIntervalEntries, Integer signatureIntervalMs, Long ledgerChunkBytes,
-        Boolean fsync, Limits limits, Integer raftPort, Join join, Replication replication, EthereumConfig ethereum) {
+        Boolean fsync, Limits limits, Integer raftPort, Join join, Replication replication, EthereumConfig ethereum,
+        String nodeKeyCurve) {
+
+    /** The default curve of node keys, by name. */
+    public static final String NODE_KEY_CURVE_DEFAULT = "P-256";
+
+    /** A configuration whose node key takes the default curve. */
+    public NodeConfig(String nodeDir, String ledgerDir, String host, int port, List<String> initialMembers,
+            List<String> initialUsers, Integer signatureIntervalEntries, Integer signatureIntervalMs, Long ledgerChunkBytes,
+            Boolean fsync, Limits limits, Integer raftPort, Join join, Replication replication, EthereumConfig ethereum) {
+        this(nodeDir, ledgerDir, host, port, initialMembers, initialUsers, signatureIntervalEntries, signatureIntervalMs,
+                ledgerChunkBytes, fsync, limits, raftPort, join, replication, ethereum, null);
+    }
 
     /**
      * How a new node joins: the URL of any node of the service, and the service certificate
@@ -119,6 +134,8 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
         raftPort = raftPort == null ? 0 : raftPort;
         replication = replication == null ? Replication.defaults() : replication;
         ethereum = ethereum == null ? EthereumConfig.defaults() : ethereum;
+        nodeKeyCurve = nodeKeyCurve == null ? NODE_KEY_CURVE_DEFAULT : nodeKeyCurve;
+        EcCurve.ofName(nodeKeyCurve); // refuses an unknown name now rather than at the first start
         if (raftPort < 0 || raftPort > 65535) {
             throw new IllegalArgumentException("config: 'raftPort' must be between 0 and 65535");
         }
@@ -144,11 +161,16 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
                 raw.initialUsers.stream().map(p -> resolve(base, p)).toList(),
                 raw.signatureIntervalEntries, raw.signatureIntervalMs, raw.ledgerChunkBytes, raw.fsync, raw.limits,
                 raw.raftPort, raw.join == null ? null : new Join(raw.join.target(), resolve(base, raw.join.serviceCert())),
-                raw.replication, raw.ethereum);
+                raw.replication, raw.ethereum, raw.nodeKeyCurve);
     }
 
     private static String resolve(Path base, String p) {
         return p == null ? null : base.resolve(p).normalize().toString();
+    }
+
+    /** The curve of the key this node makes for its identity. */
+    public EcCurve nodeKeyCurveParsed() {
+        return EcCurve.ofName(nodeKeyCurve);
     }
 
     public void write(Path file) throws IOException {
