@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.consort.client.ConsortClient;
 import org.consort.common.TxId;
@@ -34,8 +35,8 @@ import org.eclipse.jetty.client.ContentResponse;
  * the latest one, and, by a few binary searches per view, how many of all are Committed, Pending,
  * Invalid or Unknown ({@link AckedWrites#classify}). Committed writes/s counts the committed ones
  * only. Every request has a timeout, and a watchdog ends the JVM if the run overruns
- * {@code warm-up + seconds + grace} (or start-up overruns its own timeout). While the timed phase
- * runs, a progress line goes to stderr every second.
+ * {@code warm-up + seconds + grace} (or start-up overruns its own timeout). While the warm-up and
+ * the timed phase run, a progress line goes to stderr every second ({@link ProgressLine}).
  *
  * <p>Exit code: 0 when the run finished (even with errors), 1 when it acknowledged no write in
  * the timed phase, 2 when it could not start (bad options, no network, no primary), 3 when the
@@ -203,7 +204,7 @@ public final class LoggingLoad {
             try (CommitPoller poller = new CommitPoller(control, tracker)) {
                 Phase warm = new Phase(s.clients, false, Duration.ofSeconds(s.warmup), s.rate);
                 warm.start(load, tracker, msg);
-                sleepUntil(warm.endNanos);
+                showProgress(warm, poller, tracker);
                 warm.stop(writerStop);
 
                 Phase timed = new Phase(s.clients, true, Duration.ofSeconds(s.seconds), s.rate);
@@ -343,14 +344,19 @@ public final class LoggingLoad {
         return counts;
     }
 
-    /** Every second of the timed phase, a line to stderr: elapsed time, acknowledged writes in that second, commit point, errors, primary. */
+    /**
+     * Every second of a phase, a line to stderr ({@link ProgressLine}): elapsed time, acknowledged
+     * writes in that second, errors, how many seqnos the commit point trails the latest
+     * acknowledged write, and the primary.
+     */
     private static void showProgress(Phase p, CommitPoller poller, PrimaryTracker tracker) throws InterruptedException {
         long previous = 0;
         for (int second = 1; p.startNanos + second * SECOND <= p.endNanos; second++) {
             sleepUntil(p.startNanos + second * SECOND);
             long acked = p.acked.sum();
-            System.err.printf("[%4d s] %,8d acked writes/s   commit seqno %d   errors %d   primary %s%n", second,
-                    acked - previous, poller.committedSeqno(), p.errors.total(), tracker.primary());
+            long lag = Math.max(0, p.latestSeqno.get() - Math.max(0, poller.committedSeqno()));
+            System.err.println(ProgressLine.format(!p.measure, second, acked - previous, "acked writes/s", p.errors.total(),
+                    String.format(java.util.Locale.ROOT, "%,d seqnos", lag), "primary " + tracker.primary()));
             previous = acked;
         }
         sleepUntil(p.endNanos);
@@ -366,6 +372,8 @@ public final class LoggingLoad {
     private static final class Phase {
         final LoadErrors errors = new LoadErrors();
         final LongAdder acked = new LongAdder();
+        /** The highest seqno acknowledged in this phase, for the progress line. */
+        final AtomicLong latestSeqno = new AtomicLong(-1);
         /** One per client when measuring, else empty. */
         final List<AckedWrites> writes = new ArrayList<>();
         final long startNanos;
@@ -435,6 +443,7 @@ public final class LoggingLoad {
                                 log.add(id, sentAt, latency);
                             }
                             acked.increment();
+                            latestSeqno.accumulateAndGet(id.seqno(), Math::max);
                             pauseMillis = 0;
                             continue;
                         }
