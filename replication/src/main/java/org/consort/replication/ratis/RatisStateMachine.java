@@ -72,12 +72,18 @@ final class RatisStateMachine extends BaseStateMachine {
     });
     /** The snapshot being written, with its index; null if none. Apply thread only. */
     private volatile CompletableFuture<Long> writing;
+    /** Size of the snapshot file written last; written by the snapshot writer, read after it completed. */
+    private volatile long snapshotBytes;
     /** How long closing waits for a snapshot being written. */
     static final long SNAPSHOT_CLOSE_WAIT_MS = 60_000;
 
-    RatisStateMachine(LogStateMachine target, Consumer<Set<String>> onMembers) {
+    /** When a snapshot is due beyond Ratis' own threshold. Apply thread only. */
+    private final SnapshotPolicy snapshotPolicy;
+
+    RatisStateMachine(LogStateMachine target, Consumer<Set<String>> onMembers, SnapshotPolicy snapshotPolicy) {
         this.target = target;
         this.onMembers = onMembers;
+        this.snapshotPolicy = snapshotPolicy;
     }
 
     long rejectedBatches() {
@@ -120,6 +126,7 @@ final class RatisStateMachine extends BaseStateMachine {
             return;
         }
         TermIndex ti = s.getTermIndex();
+        snapshotPolicy.written(Files.size(s.getFile().getPath()));
         TermIndex applied = getLastAppliedTermIndex();
         if (applied != null && applied.getIndex() >= ti.getIndex()) {
             return;
@@ -131,6 +138,7 @@ final class RatisStateMachine extends BaseStateMachine {
         LOG.info("{}: installing snapshot {} at term {} index {}", getId(), file.getFileName(), ti.getTerm(), ti.getIndex());
         target.installSnapshot(ti.getTerm(), ti.getIndex(), file);
         setLastAppliedTermIndex(ti);
+        snapshotPolicy.started();
     }
 
     /**
@@ -149,7 +157,9 @@ final class RatisStateMachine extends BaseStateMachine {
             CompletableFuture<Long> done = writing;
             writing = null;
             try {
-                return done.join();
+                long index = done.join();
+                snapshotPolicy.written(snapshotBytes);
+                return index;
             } catch (java.util.concurrent.CompletionException e) {
                 Throwable c = e.getCause() == null ? e : e.getCause();
                 throw new IOException("the snapshot could not be written: " + c.getMessage(), c);
@@ -163,6 +173,9 @@ final class RatisStateMachine extends BaseStateMachine {
         if (latest != null && latest.getIndex() >= last.getIndex()) {
             return latest.getIndex();
         }
+        if (!snapshotPolicy.due(last.getIndex() - (latest == null ? 0 : latest.getIndex()))) {
+            return -1; // Ratis asks again after the next batch
+        }
         LogStateMachine.SnapshotWriter w = target.prepareSnapshot(last.getTerm(), last.getIndex());
         writing = CompletableFuture.supplyAsync(() -> {
             try {
@@ -172,6 +185,8 @@ final class RatisStateMachine extends BaseStateMachine {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, snapshotWriter);
+        // Batches applied while it is written are not in it: they count towards the next one.
+        snapshotPolicy.started();
         return -1;
     }
 
@@ -188,6 +203,7 @@ final class RatisStateMachine extends BaseStateMachine {
             Files.deleteIfExists(tmp);
         }
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+        snapshotBytes = Files.size(target.toPath());
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
         LOG.info("{}: snapshot taken at term {} index {} in {} ms", getId(), last.getTerm(), last.getIndex(),
                 (System.nanoTime() - started) / 1_000_000);
@@ -239,6 +255,7 @@ final class RatisStateMachine extends BaseStateMachine {
         }
         // An exception from the node escapes to Ratis, which stops this server: stop loudly, never diverge.
         target.applyBatch(term, index, payload);
+        snapshotPolicy.applied(frame.length);
         updateLastAppliedTermIndex(term, index);
         return CompletableFuture.completedFuture(reply(REPLY_APPLIED, term, ""));
     }

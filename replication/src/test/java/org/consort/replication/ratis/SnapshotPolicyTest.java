@@ -1,0 +1,85 @@
+package org.consort.replication.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.AlphaChars;
+import net.jqwik.api.constraints.LongRange;
+import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.api.Test;
+
+class SnapshotPolicyTest {
+    @Test
+    void theFirstSnapshotIsDueAfterTheStaggeredNumberOfBatches() {
+        SnapshotPolicy p = new SnapshotPolicy(100, 1.25);
+        assertThat(p.due(124)).isFalse();
+        assertThat(p.due(125)).isTrue();
+    }
+
+    @Test
+    void aLargeStoreWaitsForAsMuchLogAsItsLastSnapshotHeld() {
+        SnapshotPolicy p = new SnapshotPolicy(10, 1.0);
+        p.started();
+        p.written(1_000_000);
+        for (int i = 0; i < 99; i++) {
+            p.applied(10_000);
+        }
+        assertThat(p.due(1_000)).as("990,000 bytes of log after a snapshot of 1,000,000").isFalse();
+        p.applied(10_000);
+        assertThat(p.due(1_000)).isTrue();
+    }
+
+    @Test
+    void batchesAppliedWhileASnapshotIsWrittenCountTowardsTheNext() {
+        SnapshotPolicy p = new SnapshotPolicy(1, 1.0);
+        p.applied(500);
+        p.started();
+        p.applied(300);
+        p.written(200);
+        assertThat(p.bytesSinceSnapshot()).isEqualTo(300);
+        assertThat(p.due(1)).isTrue();
+    }
+
+    @Test
+    void zeroTurnsSnapshotsOff() {
+        SnapshotPolicy p = new SnapshotPolicy(0, 1.0);
+        p.applied(Long.MAX_VALUE / 2);
+        assertThat(p.due(Long.MAX_VALUE / 2)).isFalse();
+        assertThatThrownBy(() -> new SnapshotPolicy(10, 1.5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Property
+    void theStaggerOfAnyNodeIdIsInRange(@ForAll @AlphaChars @StringLength(min = 1, max = 80) String id) {
+        double s = SnapshotPolicy.staggerOf(id);
+        assertThat(s).isGreaterThanOrEqualTo(1.0).isLessThan(1.5);
+        assertThat(SnapshotPolicy.staggerOf(id)).isEqualTo(s);
+    }
+
+    @Property
+    void snapshotBytesWrittenNeverExceedLogBytesAppliedPlusTheFirst(@ForAll @LongRange(min = 1, max = 10_000) long batchBytes,
+            @ForAll @LongRange(min = 1, max = 1_000) long storeGrowthPerBatch) {
+        // A store that grows with every batch: each snapshot is as large as the store then.
+        SnapshotPolicy p = new SnapshotPolicy(1, 1.0);
+        long store = 0;
+        long logBytes = 0;
+        long snapshotBytes = 0;
+        long since = 0;
+        long first = -1;
+        for (int i = 0; i < 5_000; i++) {
+            p.applied(batchBytes);
+            logBytes += batchBytes;
+            store += storeGrowthPerBatch;
+            since++;
+            if (p.due(since)) {
+                p.started();
+                p.written(store);
+                snapshotBytes += store;
+                first = first < 0 ? store : first;
+                since = 0;
+            }
+        }
+        assertThat(snapshotBytes).isLessThanOrEqualTo(logBytes + Math.max(first, 0) + store);
+    }
+}
