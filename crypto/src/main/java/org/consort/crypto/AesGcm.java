@@ -37,6 +37,58 @@ public final class AesGcm {
         return run(Cipher.DECRYPT_MODE, key, iv, aad, ciphertextWithTag);
     }
 
+    /**
+     * An OutputStream that encrypts what is written to it into {@code out} as it comes, and
+     * appends the 16-byte tag when it is closed (which does not close {@code out}): the same
+     * bytes as {@link #encrypt} of everything written, without holding them all in memory.
+     * Not thread-safe.
+     */
+    public static java.io.OutputStream encryptingStream(byte[] key, byte[] iv, byte[] aad, java.io.OutputStream out) {
+        if (key.length != KEY_LENGTH || iv.length != IV_LENGTH) {
+            throw new IllegalArgumentException("AES-256-GCM needs a 32-byte key and a 12-byte IV");
+        }
+        Cipher c;
+        try {
+            c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_LENGTH * 8, iv));
+            c.updateAAD(aad);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable: " + e.getMessage(), e);
+        }
+        return new java.io.OutputStream() {
+            private boolean closed;
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                if (closed) {
+                    throw new java.io.IOException("the encrypting stream is closed");
+                }
+                byte[] ct = c.update(b, off, len);
+                if (ct != null) {
+                    out.write(ct);
+                }
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    out.write(c.doFinal());
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException("AES-GCM failed: " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
     /** One Cipher per thread, initialised for each message (a fresh key and IV each time). */
     private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
         try {

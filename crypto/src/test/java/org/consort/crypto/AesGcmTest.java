@@ -18,6 +18,28 @@ class AesGcmTest {
     }
 
     @Test
+    void theEncryptingStreamWritesWhatEncryptReturnsWhateverTheBlockSizes() throws Exception {
+        java.util.Random random = new java.util.Random(11);
+        byte[] k = new byte[32];
+        byte[] n = new byte[12];
+        random.nextBytes(k);
+        random.nextBytes(n);
+        byte[] plain = new byte[100_003];
+        random.nextBytes(plain);
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream out = AesGcm.encryptingStream(k, n, "aad".getBytes(), sink)) {
+            int at = 0;
+            while (at < plain.length) {
+                int len = Math.min(plain.length - at, random.nextInt(5_000));
+                out.write(plain, at, len);
+                at += len;
+            }
+        }
+        assertThat(sink.toByteArray()).isEqualTo(AesGcm.encrypt(k, n, "aad".getBytes(), plain));
+        assertThat(AesGcm.decrypt(k, n, "aad".getBytes(), sink.toByteArray())).isEqualTo(plain);
+    }
+
+    @Test
     void roundTripAndTagFailures() {
         byte[] aad = "header".getBytes();
         byte[] ct = AesGcm.encrypt(key, iv, aad, "secret".getBytes());

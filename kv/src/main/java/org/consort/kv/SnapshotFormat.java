@@ -51,6 +51,41 @@ final class SnapshotFormat {
         return w.toByteArray();
     }
 
+    /** The length of {@link #write(State)}'s bytes, counted without making them. */
+    static long size(State state) {
+        long n = MAGIC.length + 1 + 8 + 4;
+        for (PersistentTree.Node<State.MapState> m : state.maps()) {
+            n += 2 + m.key().length + 8 + 4;
+            for (PersistentTree.Node<State.Entry> e : m.value().entries()) {
+                n += 4 + e.key().length + 8 + 4 + e.value().value().length;
+            }
+        }
+        return n;
+    }
+
+    /** Writes the same bytes as {@link #write(State)} to {@code out}, a few KiB at a time. */
+    static void write(State state, java.io.OutputStream out) throws java.io.IOException {
+        java.io.DataOutputStream w = new java.io.DataOutputStream(new java.io.BufferedOutputStream(out, 64 << 10));
+        w.write(MAGIC);
+        w.writeByte(LAYOUT);
+        w.writeLong(state.version());
+        w.writeInt(state.maps().size());
+        for (PersistentTree.Node<State.MapState> m : state.maps()) {
+            w.writeShort(m.key().length);
+            w.write(m.key());
+            w.writeLong(m.value().lastWriteVersion());
+            w.writeInt(m.value().entries().size());
+            for (PersistentTree.Node<State.Entry> e : m.value().entries()) {
+                w.writeInt(e.key().length);
+                w.write(e.key());
+                w.writeLong(e.value().version());
+                w.writeInt(e.value().value().length);
+                w.write(e.value().value());
+            }
+        }
+        w.flush();
+    }
+
     static State read(byte[] bytes) {
         ByteReader r = new ByteReader(bytes, "store snapshot");
         byte[] magic = r.raw(MAGIC.length, "magic");

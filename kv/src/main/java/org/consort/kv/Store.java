@@ -422,6 +422,16 @@ public final class Store {
         public byte[] snapshot() {
             return SnapshotFormat.write(state);
         }
+
+        /** The length of {@link #snapshot()}, counted without making it. */
+        public long snapshotBytes() {
+            return SnapshotFormat.size(state);
+        }
+
+        /** Writes {@link #snapshot()}'s bytes to {@code out} as they are made, without holding them all. */
+        public void writeSnapshot(java.io.OutputStream out) throws java.io.IOException {
+            SnapshotFormat.write(state, out);
+        }
     }
 
     /** SHA-256 of {@link #snapshot(long)}: equal digests mean equal states. */

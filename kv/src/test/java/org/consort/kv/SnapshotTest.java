@@ -51,6 +51,28 @@ class SnapshotTest {
     }
 
     @Test
+    void theStreamedSnapshotIsTheSameBytesAsTheArrayAndItsSizeIsCountedExactly() throws Exception {
+        Store store = populated();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            WriteTx tx = store.writeTx();
+            byte[] key = new byte[1 + random.nextInt(40)];
+            byte[] value = new byte[random.nextInt(300)];
+            random.nextBytes(key);
+            random.nextBytes(value);
+            tx.write(MapName.raw("m" + (i % 4))).put(key, value);
+            store.commit(tx);
+        }
+        Store.Frozen frozen = store.freeze(store.version());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        frozen.writeSnapshot(out);
+        assertThat(out.toByteArray()).isEqualTo(frozen.snapshot());
+        assertThat(frozen.snapshotBytes()).isEqualTo(frozen.snapshot().length);
+        Store empty = new Store(StoreConfig.defaults());
+        assertThat(empty.freeze(0).snapshotBytes()).isEqualTo(empty.snapshot(0).length);
+    }
+
+    @Test
     void theLayoutIsTheDocumentedOne() {
         Store store = new Store(StoreConfig.defaults());
         WriteTx tx = store.writeTx();

@@ -834,10 +834,9 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             secret = secrets.current();
         }
         return file -> {
-            NodeSnapshot snapshot = new NodeSnapshot(term, index, base, viewStarts, frozen.snapshot(), tail);
-            snapshot.write(file, secret, snapshotRandom);
+            NodeSnapshot.write(file, term, index, base, viewStarts, frozen, tail, secret, snapshotRandom);
             LOG.info("snapshot at term {} index {}: store at seqno {}, {} entries after it", term, index,
-                    snapshot.base().last().seqno(), snapshot.tail().size());
+                    base.last().seqno(), tail.size());
         };
     }
 

@@ -68,6 +68,31 @@ public record NodeSnapshot(long term, long index, LedgerBase base, Map<Long, Lon
 
     /** Writes this snapshot to {@code file}, encrypting the store with {@code secret}. */
     public void write(Path file, LedgerSecrets.Secret secret, SecureRandom random) throws IOException {
+        writeFile(file, term, index, base, views, store.length, out -> out.write(store), tail, secret, random);
+    }
+
+    /**
+     * Writes the snapshot of {@code store} with these fields to {@code file}, the same bytes as
+     * {@link #write(Path, LedgerSecrets.Secret, SecureRandom)} of a record holding
+     * {@code store.snapshot()}, but made, encrypted and written a block at a time: a store of a
+     * million records never exists as one array, nor does its ciphertext.
+     */
+    public static void write(Path file, long term, long index, LedgerBase base, Map<Long, Long> views,
+            org.consort.kv.Store.Frozen store, List<byte[]> tail, LedgerSecrets.Secret secret, SecureRandom random)
+            throws IOException {
+        writeFile(file, term, index, base, views, store.snapshotBytes(), store::writeSnapshot, tail, secret, random);
+    }
+
+    /** Writes the plaintext store to a stream. */
+    private interface StoreWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private static void writeFile(Path file, long term, long index, LedgerBase base, Map<Long, Long> views, long storeLength,
+            StoreWriter storeWriter, List<byte[]> tail, LedgerSecrets.Secret secret, SecureRandom random) throws IOException {
+        if (storeLength + AesGcm.TAG_LENGTH > 0xFFFF_FFFFL) {
+            throw new IOException("the store snapshot of " + storeLength + " bytes does not fit the format's u32 length");
+        }
         ByteBuffer head = ByteBuffer.allocate(4 + 4 + 8 * 4 + 4 + views.size() * 16 + 4 + base.frontier().peaks().size() * 32 + 4);
         head.put(MAGIC).putInt(FORMAT).putLong(term).putLong(index).putLong(base.last().seqno()).putLong(base.last().view());
         head.putInt(views.size());
@@ -79,29 +104,51 @@ public record NodeSnapshot(long term, long index, LedgerBase base, Map<Long, Lon
         byte[] header = head.array();
         byte[] iv = new byte[AesGcm.IV_LENGTH];
         random.nextBytes(iv);
-        byte[] ciphertext = AesGcm.encrypt(storeKey(secret), iv, header, store);
         MessageDigest md = Hashes.sha256Digest();
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            write(out, md, header);
-            write(out, md, iv);
-            write(out, md, ByteBuffer.allocate(4).putInt(ciphertext.length).array());
-            write(out, md, ciphertext);
-            write(out, md, ByteBuffer.allocate(4).putInt(tail.size()).array());
-            for (byte[] e : tail) {
-                write(out, md, ByteBuffer.allocate(4).putInt(e.length).array());
-                write(out, md, e);
+        try (OutputStream file0 = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+             OutputStream out = new java.security.DigestOutputStream(new java.io.BufferedOutputStream(file0, 64 << 10), md)) {
+            out.write(header);
+            out.write(iv);
+            out.write(ByteBuffer.allocate(4).putInt((int) (storeLength + AesGcm.TAG_LENGTH)).array());
+            CountingStream counted = new CountingStream(AesGcm.encryptingStream(storeKey(secret), iv, header, out));
+            storeWriter.writeTo(counted);
+            counted.close(); // appends the tag
+            if (counted.count != storeLength) {
+                throw new IOException("the store snapshot came to " + counted.count + " bytes, not the " + storeLength + " counted");
             }
-            out.write(md.digest());
+            out.write(ByteBuffer.allocate(4).putInt(tail.size()).array());
+            for (byte[] e : tail) {
+                out.write(ByteBuffer.allocate(4).putInt(e.length).array());
+                out.write(e);
+            }
+            out.flush();
+            file0.write(md.digest());
         }
         try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
     }
 
-    private static void write(OutputStream out, MessageDigest md, byte[] b) throws IOException {
-        out.write(b);
-        md.update(b);
+    /** Counts what passes through to {@code out}. */
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 
     private static byte[] storeKey(LedgerSecrets.Secret secret) {

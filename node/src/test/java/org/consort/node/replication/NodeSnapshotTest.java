@@ -48,6 +48,28 @@ class NodeSnapshotTest {
     }
 
     @Test
+    void aSnapshotStreamedFromAFrozenStoreIsTheSameAsOneOfItsBytes() throws Exception {
+        org.consort.kv.Store store = new org.consort.kv.Store(org.consort.kv.StoreConfig.defaults());
+        for (int i = 0; i < 100; i++) {
+            org.consort.kv.WriteTx tx = store.writeTx();
+            tx.write(org.consort.kv.MapName.raw("public:m")).put(new byte[] {(byte) i}, new byte[i * 3]);
+            store.commit(tx);
+        }
+        org.consort.kv.Store.Frozen frozen = store.freeze(store.version());
+        SecureRandom random = new SecureRandom();
+        LedgerSecrets secrets = LedgerSecrets.generate(random);
+        NodeSnapshot s = sample();
+        Path file = dir.resolve("streamed");
+        NodeSnapshot.write(file, s.term(), s.index(), s.base(), s.views(), frozen, s.tail(), secrets.current(), random);
+        NodeSnapshot back = NodeSnapshot.read(file, secrets, 1 << 20);
+        assertThat(back.store()).isEqualTo(frozen.snapshot());
+        assertThat(back.base()).isEqualTo(s.base());
+        assertThat(back.tail()).hasSize(2);
+        assertThat(back.term()).isEqualTo(3);
+        assertThat(back.index()).isEqualTo(77);
+    }
+
+    @Test
     void aDamagedOrForeignSnapshotIsRefused() throws Exception {
         SecureRandom random = new SecureRandom();
         LedgerSecrets secrets = LedgerSecrets.generate(random);
