@@ -131,7 +131,7 @@ public final class RatisReplicatedLog implements ReplicatedLog {
             Set<String> members = new LinkedHashSet<>(ids);
             members.add(config.self().id());
             trust.setMembers(members);
-        }, new SnapshotPolicy(config.snapshotEveryEntries(), SnapshotPolicy.staggerOf(config.self().id())));
+        }, new SnapshotPolicy(config.snapshotEveryEntries(), SnapshotPolicy.randomFor(config.self().id())));
         RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId()),
                 config.initialPeers().stream().map(RatisReplicatedLog::raftPeer).toList());
         RaftServer server = RaftServer.newBuilder()

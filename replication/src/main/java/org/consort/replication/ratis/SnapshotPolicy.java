@@ -6,8 +6,10 @@ package org.consort.replication.ratis;
  * grows with the log applied since the last one. A snapshot is due once both hold:
  * <ul>
  *   <li>at least {@code everyEntries × stagger} batches were applied since the last snapshot; the
- *       stagger, in [1, 1.5) and fixed per node, keeps the nodes of one network, which apply the
- *       same batches, from all writing their snapshots at the same moment;</li>
+ *       stagger, drawn in [1, 1.5) anew for each snapshot from a generator seeded by the node's id,
+ *       keeps the nodes of one network, which apply the same batches, from all writing their
+ *       snapshots at the same moment (and two nodes that drew close values once from doing so
+ *       again);</li>
  *   <li>at least as many bytes of batches were applied since then as the last snapshot file holds,
  *       so that writing snapshots costs at most about one byte per byte of log, however large the
  *       store grows.</li>
@@ -17,25 +19,36 @@ package org.consort.replication.ratis;
  */
 final class SnapshotPolicy {
     private final long everyEntries;
-    private final double stagger;
+    private final java.util.random.RandomGenerator random;
+    private double stagger;
     private long bytesSinceSnapshot;
     private long lastSnapshotBytes;
 
     /**
      * @param everyEntries batches between snapshots at least; 0 never takes one
-     * @param stagger      in [1, 1.5): this node's factor on {@code everyEntries}
+     * @param random       draws the stagger of each snapshot
      */
-    SnapshotPolicy(long everyEntries, double stagger) {
-        if (everyEntries < 0 || !(stagger >= 1.0 && stagger < 1.5)) {
-            throw new IllegalArgumentException("everyEntries must be >= 0 and stagger in [1, 1.5): " + everyEntries + ", " + stagger);
+    SnapshotPolicy(long everyEntries, java.util.random.RandomGenerator random) {
+        if (everyEntries < 0) {
+            throw new IllegalArgumentException("everyEntries must be >= 0: " + everyEntries);
         }
         this.everyEntries = everyEntries;
-        this.stagger = stagger;
+        this.random = random;
+        this.stagger = drawStagger();
     }
 
-    /** This node's stagger in [1, 1.5), derived from its id so that it is the same at every start. */
-    static double staggerOf(String nodeId) {
-        return 1.0 + Math.floorMod(nodeId.hashCode(), 1000) / 2000.0;
+    /** The generator of a node's staggers: seeded by its id, so a run can be replayed. */
+    static java.util.random.RandomGenerator randomFor(String nodeId) {
+        return new java.util.SplittableRandom(nodeId.hashCode());
+    }
+
+    private double drawStagger() {
+        return 1.0 + random.nextDouble(0.5);
+    }
+
+    /** The factor on {@code everyEntries} for the next snapshot, in [1, 1.5). */
+    double stagger() {
+        return stagger;
     }
 
     /** A batch of {@code bytes} was applied. */
@@ -46,6 +59,7 @@ final class SnapshotPolicy {
     /** A snapshot of what was applied so far is being taken: batches applied from now on count towards the next. */
     void started() {
         bytesSinceSnapshot = 0;
+        stagger = drawStagger();
     }
 
     /** The last snapshot (taken here, or found at start) is a file of {@code fileBytes}. */
