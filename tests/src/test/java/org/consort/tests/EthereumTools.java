@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class EthereumTools {
     static final Path DIR = Path.of("target", "ethereum-tools").toAbsolutePath();
     private static final List<String> RESOURCES = List.of("package.json", "compile.mjs", "ethers-flow.mjs",
-            "ConsortToken.sol", "Registry.sol");
+            "ConsortToken.sol", "Registry.sol", "SmallBank.sol");
 
     /** The output of a finished script. */
     record Run(int exitCode, String output) {
