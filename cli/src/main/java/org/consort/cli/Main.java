@@ -1,13 +1,17 @@
 package org.consort.cli;
 
+import org.consort.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code bin/consort}. Each subcommand lives in its own class in this package. */
+/**
+ * Entry point of {@code bin/consort}. Each subcommand lives in its own class in this package,
+ * except {@code bench}, which lives in the bench module beside the load generators it drives.
+ */
 @Command(name = "consort", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Consort: a confidential consortium ledger.",
         subcommands = {SandboxCommand.class, NodeCommand.class, LedgerCommand.class, ReceiptCommand.class,
-                GovCommand.class, RecoveryCommand.class, KeysCommand.class, EvmCommand.class,
+                GovCommand.class, RecoveryCommand.class, KeysCommand.class, EvmCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -68,6 +68,17 @@ class CliTest {
     }
 
     @Test
+    void benchIsACommandWithItsExitCodes() {
+        assertThat(run("--help").out()).contains("bench");
+        Run help = run("bench", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("logging", "erc20", "smallbank", "Exit codes:");
+        Run bad = run("bench", "logging", "--nodes", "0");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--nodes must be between 1 and 9").doesNotContain("Exception");
+    }
+
+    @Test
     void sandboxRefusesNodeCountsOutOfRange() {
         for (String n : new String[] {"0", "10", "-1"}) {
             Run r = run("sandbox", "--nodes", n, "--dir", tmp.toString());
