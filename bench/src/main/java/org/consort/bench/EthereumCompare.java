@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +32,7 @@ import org.consort.crypto.Secp256k1;
 import org.consort.evm.Address;
 import org.consort.evm.Word;
 import org.consort.evm.vm.Interpreter;
+import org.eclipse.jetty.client.ContentResponse;
 
 /**
  * The same pre-signed OpenZeppelin ERC-20 transfers against a Hardhat 2.x node (automine) and
@@ -41,6 +45,7 @@ import org.consort.evm.vm.Interpreter;
  *     [--hardhat-transfers-per-user 120] [--window 8] [--hardhat-window W] [--batch 1] [--hardhat-batch B] [--poll-ms 5]
  *     [--jar cli/target/consort.jar] [--artifacts tests/target/ethereum-tools/artifacts.json]
  *     [--node-java-options "..."] [--hardhat-dir bench/target/hardhat] [--hardhat-logging false]
+ *     [--modes B[:T[:H]],...] [--seconds S] [--warmup-seconds W] [--json-out FILE] [--max-seconds N]
  * </pre>
  *
  * <p>Each of the {@code --users} users is one client with its own keep-alive connections (HTTPS
@@ -87,6 +92,37 @@ import org.consort.evm.vm.Interpreter;
  * whole process tree at the end. Its per-request console log is turned off with
  * {@code hardhat_setLoggingEnabled} unless {@code --hardhat-logging true}; the log goes to
  * {@code node.log} there.
+ *
+ * <p>Modes: {@code --modes 1:600,20:2400} measures, on the same network of each target, one mode
+ * after the other, each with users of its own (a sandbox of {@code users x modes} users; Hardhat
+ * configured with all their keys): batches of {@code B} transactions per request on both targets,
+ * {@code T} transfers per user signed (default {@code --transfers-per-user}) and {@code H} of them
+ * for Hardhat (default {@code T}). Without {@code --modes}, one mode as {@code --batch},
+ * {@code --hardhat-batch}, {@code --transfers-per-user} and {@code --hardhat-transfers-per-user}
+ * say. {@code --seconds S} stops sending new requests S seconds into each mode's timed phase (the
+ * transfers signed are then a cap; those not sent are not counted), so that a run's length does
+ * not depend on the rate. {@code --warmup-seconds W} first sends, unmeasured, for W seconds on
+ * each target as the mode with the largest batch does, with users of its own (JIT compilers
+ * warming up on both sides), reported as mode {@code warmup}.
+ *
+ * <p>It survives what it measures: a request to Consort that fails with a connection error, a
+ * time-out or a 503 follows the primary ({@link PrimaryTracker}: {@code GET
+ * /node/network/nodes/primary}, confirmed by {@code /node/state}; every client and the poller are
+ * retargeted) and sends the same raw transactions again, for up to 60 s after their first send;
+ * a resent transaction answered "already known" or "nonce too low" may have made it into a block
+ * before the answer was lost, so its receipt is asked for, and found it counts as answered
+ * ({@code recoveredByReceipt}). Every failure is counted by kind in {@code errorKinds}
+ * ({@code connect:*}, {@code timeout:*}, {@code http503:*} as LoggingLoad counts them,
+ * {@code rpc:<message>} for JSON-RPC errors, {@code receipt:missing} for an answered transfer whose
+ * receipt is gone after the run, e.g. rolled back by a view change, {@code receipt:status0});
+ * none ends the run. Each mode's report also has a per-second {@code timeline} (transfers
+ * committed in each second of the timed phase and their commit latency p50/p99, by commit time;
+ * {@link PerSecondTimeline}) and {@code cpu}: CPU per process over the sending phase (the nodes,
+ * or Hardhat's processes, as servers; this JVM as the load generator; {@link ProcessCpu}).
+ * {@code --json-out FILE} writes every report and the ratios as one JSON object;
+ * {@code --max-seconds N} ends the run after N s whatever it is doing (the processes it started
+ * are killed, the reports made so far written, exit code 3). Exit code 0 when every target was
+ * measured, 1 when one failed (its report says why), 2 for bad options or artifacts.
  */
 public final class EthereumCompare {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,14 +135,56 @@ public final class EthereumCompare {
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int RECEIPT_BATCH = 100;
     private static final int BALANCE_CHECKS = 5;
+    /** How long a transfer whose request failed (connection, time-out, 503) is sent again, from its first send. */
+    private static final long RESEND_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How long a resent transfer answered "already known" or "nonce too low" waits for its receipt. */
+    private static final long RECEIPT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Longest that one rediscovery of the primary waits for an election to end. */
+    private static final Duration DISCOVERY_WAIT = Duration.ofSeconds(20);
+    /** Timeout of one request of the timed phase (Consort answers once the transfer is in a block). */
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(20);
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_TARGET_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_DEADLINE = 3;
 
     private EthereumCompare() {
+    }
+
+    /**
+     * One way of sending, measured on each target: {@code batch} transfers per request to Consort
+     * ({@code hardhatBatch} to Hardhat), {@code transfersPerUser} signed per user
+     * ({@code hardhatTransfersPerUser} sent to Hardhat).
+     */
+    record Mode(int batch, int transfersPerUser, int hardhatBatch, int hardhatTransfersPerUser) {
+        /** "batch-B", or "batch-B/hardhat-batch-H" when Hardhat is sent other batches. */
+        String label() {
+            return batch == hardhatBatch ? "batch-" + batch : "batch-" + batch + "/hardhat-batch-" + hardhatBatch;
+        }
+
+        /** {@code B[:T[:H]]}: batch B for both targets, T transfers per user (default {@code transfersPerUser}), H for Hardhat (default T). */
+        static Mode parse(String spec, int transfersPerUser) {
+            String[] f = spec.trim().split(":");
+            if (f.length > 3 || f[0].isEmpty()) {
+                throw new IllegalArgumentException("a mode is B[:T[:H]] (batch, transfers per user, for Hardhat), got '" + spec + "'");
+            }
+            try {
+                int b = Integer.parseInt(f[0]);
+                int t = f.length > 1 ? Integer.parseInt(f[1]) : transfersPerUser;
+                int h = f.length > 2 ? Integer.parseInt(f[2]) : t;
+                return new Mode(b, t, b, h);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("a mode is B[:T[:H]] with whole numbers, got '" + spec + "'");
+            }
+        }
     }
 
     /** The options; see the class comment. */
     record Options(List<String> targets, int users, int transfersPerUser, int hardhatTransfersPerUser, int window,
                    int hardhatWindow, int batch, int hardhatBatch, int pollMs, Path jar, Path artifacts, String nodeJavaOptions, Path hardhatDir,
-                   boolean hardhatLogging) {
+                   boolean hardhatLogging, List<Mode> modes, boolean modesGiven, int seconds, Path jsonOut, int maxSeconds,
+                   int warmupSeconds) {
         static Options parse(String[] args) {
             Map<String, String> o = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i += 2) {
@@ -117,7 +195,7 @@ public final class EthereumCompare {
             }
             Set<String> known = Set.of("targets", "users", "transfers-per-user", "hardhat-transfers-per-user", "window",
                     "hardhat-window", "batch", "hardhat-batch", "poll-ms", "jar", "artifacts", "node-java-options", "hardhat-dir",
-                    "hardhat-logging");
+                    "hardhat-logging", "modes", "seconds", "json-out", "max-seconds", "warmup-seconds");
             for (String k : o.keySet()) {
                 if (!known.contains(k)) {
                     throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
@@ -129,24 +207,78 @@ public final class EthereumCompare {
                     throw new IllegalArgumentException("unknown target " + t + " (hardhat, consort-1, consort-3, ...)");
                 }
             }
-            Options opts = new Options(targets, Integer.parseInt(o.getOrDefault("users", "32")),
-                    Integer.parseInt(o.getOrDefault("transfers-per-user", "300")),
-                    Integer.parseInt(o.getOrDefault("hardhat-transfers-per-user", "120")),
-                    Integer.parseInt(o.getOrDefault("window", "8")),
-                    Integer.parseInt(o.getOrDefault("hardhat-window", o.getOrDefault("window", "8"))),
-                    Integer.parseInt(o.getOrDefault("batch", "1")),
-                    Integer.parseInt(o.getOrDefault("hardhat-batch", o.getOrDefault("batch", "1"))),
-                    Integer.parseInt(o.getOrDefault("poll-ms", "5")),
-                    Path.of(o.getOrDefault("jar", "cli/target/consort.jar")),
-                    Path.of(o.getOrDefault("artifacts", "tests/target/ethereum-tools/artifacts.json")),
-                    o.get("node-java-options"), Path.of(o.getOrDefault("hardhat-dir", "bench/target/hardhat")),
-                    Boolean.parseBoolean(o.getOrDefault("hardhat-logging", "false")));
-            if (opts.users < 1 || opts.transfersPerUser < 1 || opts.hardhatTransfersPerUser < 1 || opts.window < 1
-                    || opts.hardhatWindow < 1 || opts.batch < 1 || opts.batch > 100 || opts.hardhatBatch < 1 || opts.hardhatBatch > 100 || opts.pollMs < 1) {
+            if (o.containsKey("modes") && (o.containsKey("batch") || o.containsKey("hardhat-batch"))) {
+                throw new IllegalArgumentException("--modes gives the batches; leave out --batch and --hardhat-batch");
+            }
+            int transfersPerUser;
+            int hardhatTransfersPerUser;
+            int batch;
+            int hardhatBatch;
+            int seconds;
+            int maxSeconds;
+            int warmupSeconds;
+            try {
+                transfersPerUser = Integer.parseInt(o.getOrDefault("transfers-per-user", "300"));
+                hardhatTransfersPerUser = Integer.parseInt(o.getOrDefault("hardhat-transfers-per-user", "120"));
+                batch = Integer.parseInt(o.getOrDefault("batch", "1"));
+                hardhatBatch = Integer.parseInt(o.getOrDefault("hardhat-batch", o.getOrDefault("batch", "1")));
+                seconds = Integer.parseInt(o.getOrDefault("seconds", "0"));
+                maxSeconds = Integer.parseInt(o.getOrDefault("max-seconds", "0"));
+                warmupSeconds = Integer.parseInt(o.getOrDefault("warmup-seconds", "0"));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("options take whole numbers: " + e.getMessage());
+            }
+            List<Mode> modes = new ArrayList<>();
+            if (o.containsKey("modes")) {
+                for (String m : o.get("modes").split(",")) {
+                    modes.add(Mode.parse(m, transfersPerUser));
+                }
+            } else {
+                modes.add(new Mode(batch, transfersPerUser, hardhatBatch, hardhatTransfersPerUser));
+            }
+            Options opts;
+            try {
+                opts = new Options(targets, Integer.parseInt(o.getOrDefault("users", "32")),
+                        transfersPerUser, hardhatTransfersPerUser,
+                        Integer.parseInt(o.getOrDefault("window", "8")),
+                        Integer.parseInt(o.getOrDefault("hardhat-window", o.getOrDefault("window", "8"))),
+                        batch, hardhatBatch,
+                        Integer.parseInt(o.getOrDefault("poll-ms", "5")),
+                        Path.of(o.getOrDefault("jar", "cli/target/consort.jar")),
+                        Path.of(o.getOrDefault("artifacts", "tests/target/ethereum-tools/artifacts.json")),
+                        o.get("node-java-options"), Path.of(o.getOrDefault("hardhat-dir", "bench/target/hardhat")),
+                        Boolean.parseBoolean(o.getOrDefault("hardhat-logging", "false")), List.copyOf(modes),
+                        o.containsKey("modes"), seconds, o.containsKey("json-out") ? Path.of(o.get("json-out")) : null,
+                        maxSeconds, warmupSeconds);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("options take whole numbers: " + e.getMessage());
+            }
+            boolean modesOk = modes.stream().allMatch(m -> m.batch >= 1 && m.batch <= 100 && m.hardhatBatch >= 1
+                    && m.hardhatBatch <= 100 && m.transfersPerUser >= 1 && m.hardhatTransfersPerUser >= 1);
+            if (opts.users < 1 || opts.window < 1 || opts.hardhatWindow < 1 || opts.pollMs < 1 || !modesOk) {
                 throw new IllegalArgumentException("--users, --*transfers-per-user, --*window, --poll-ms must be at least 1,"
                         + " --*batch between 1 and 100");
             }
+            if (opts.seconds < 0 || opts.maxSeconds < 0 || opts.warmupSeconds < 0) {
+                throw new IllegalArgumentException("--seconds, --max-seconds and --warmup-seconds must be 0 (none) or more");
+            }
             return opts;
+        }
+
+        /**
+         * The modes measured, then the warm-up's (the mode with the largest batch) when there is
+         * one: each gets users of its own, in this order.
+         */
+        List<Mode> slices() {
+            List<Mode> all = new ArrayList<>(modes);
+            if (warmupSeconds > 0) {
+                all.add(warmupMode());
+            }
+            return all;
+        }
+
+        Mode warmupMode() {
+            return modes.stream().max(java.util.Comparator.comparingInt(Mode::batch)).orElseThrow();
         }
     }
 
@@ -176,74 +308,207 @@ public final class EthereumCompare {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable e) {
+            e.printStackTrace();
+            code = EXIT_TARGET_FAILED;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs the comparison; returns the exit code. */
+    static int run(String[] args) throws Exception {
         Options opt;
+        JsonNode artifacts;
         try {
             opt = Options.parse(args);
-        } catch (IllegalArgumentException e) {
+            artifacts = JSON.readTree(opt.artifacts.toFile());
+        } catch (IllegalArgumentException | java.io.IOException e) {
             System.err.println("EthereumCompare: " + e.getMessage());
-            System.exit(2);
-            return;
+            return EXIT_USAGE;
         }
-        JsonNode artifacts = JSON.readTree(opt.artifacts.toFile());
         byte[] tokenInit = EthTransactions.concat(Hex.decode(artifacts.at("/ConsortToken/bytecode").asText()),
                 Word.fromBigInteger(SUPPLY).toBytes());
-        int signed = Math.max(opt.transfersPerUser, opt.targets.contains("hardhat") ? opt.hardhatTransfersPerUser : 0);
-        Workload firstConsort = null;
-        int failures = 0;
-        Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
-        for (String target : opt.targets) {
-            System.out.printf("== %s: %d users, window %d, batch %d%n", target, opt.users,
-                    target.equals("hardhat") ? opt.hardhatWindow : opt.window,
-                    target.equals("hardhat") ? opt.hardhatBatch : opt.batch);
-            Map<String, Object> report;
-            try {
-                if (target.equals("hardhat")) {
-                    Workload w = firstConsort != null ? firstConsort
-                            : Workload.sign("generated", randomKeys(opt.users), tokenInit, opt.hardhatTransfersPerUser);
-                    report = runHardhat(opt, w);
-                } else {
-                    int nodes = Integer.parseInt(target.substring("consort-".length()));
-                    try (SandboxProcess sandbox = new SandboxProcess(opt.jar, nodes, opt.users, opt.nodeJavaOptions)) {
-                        List<byte[]> keys = new ArrayList<>();
-                        sandbox.network().get("users")
-                                .forEach(u -> keys.add(Hex.decode(u.get("ethereumPrivateKey").asText())));
-                        Workload w = Workload.sign(target, keys, tokenInit, signed);
-                        if (firstConsort == null) {
-                            firstConsort = w;
-                        }
-                        report = runConsort(opt, target, nodes, sandbox, w);
-                    }
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("settings", settings(opt));
+        List<Map<String, Object>> reports = new CopyOnWriteArrayList<>();
+        results.put("reports", reports);
+        Watchdog watchdog = opt.maxSeconds > 0 ? new Watchdog(Duration.ofSeconds(opt.maxSeconds), opt.jsonOut, results) : null;
+        try {
+            List<Workload> firstConsort = null;
+            int failures = 0;
+            for (String target : opt.targets) {
+                if (watchdog != null) {
+                    watchdog.phase = target;
                 }
-            } catch (Exception e) {
-                // One target failing (a sandbox that does not start, npm unreachable) does not lose the others.
-                e.printStackTrace();
-                report = new LinkedHashMap<>(Map.of("target", target, "targetError", String.valueOf(e)));
-                failures++;
+                boolean hardhat = target.equals("hardhat");
+                System.out.printf("== %s: %d users, window %d, %s%n", target, opt.users, hardhat ? opt.hardhatWindow : opt.window,
+                        String.join(", ", opt.modes.stream().map(m -> "batch " + (hardhat ? m.hardhatBatch : m.batch)).toList()));
+                List<Map<String, Object>> made;
+                try {
+                    if (hardhat) {
+                        List<Workload> w = firstConsort;
+                        if (w == null) {
+                            w = new ArrayList<>();
+                            long t0 = System.nanoTime();
+                            for (Mode m : opt.slices()) {
+                                w.add(Workload.sign("generated", randomKeys(opt.users), tokenInit, m.hardhatTransfersPerUser));
+                            }
+                            System.out.printf("signed the transfers in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                        }
+                        made = runHardhat(opt, w);
+                    } else {
+                        int nodes = Integer.parseInt(target.substring("consort-".length()));
+                        List<Mode> slices = opt.slices();
+                        try (SandboxProcess sandbox = new SandboxProcess(opt.jar, nodes, opt.users * slices.size(),
+                                opt.nodeJavaOptions)) {
+                            List<byte[]> keys = new ArrayList<>();
+                            sandbox.network().get("users")
+                                    .forEach(u -> keys.add(Hex.decode(u.get("ethereumPrivateKey").asText())));
+                            List<Workload> w = new ArrayList<>();
+                            long t0 = System.nanoTime();
+                            for (int k = 0; k < slices.size(); k++) {
+                                Mode m = slices.get(k);
+                                int signed = Math.max(m.transfersPerUser, opt.targets.contains("hardhat") ? m.hardhatTransfersPerUser : 0);
+                                w.add(Workload.sign(target, keys.subList(k * opt.users, (k + 1) * opt.users), tokenInit, signed));
+                            }
+                            System.out.printf("signed the transfers in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                            if (firstConsort == null) {
+                                firstConsort = w;
+                            }
+                            made = runConsort(opt, target, nodes, sandbox, w);
+                        }
+                    }
+                } catch (Exception e) {
+                    // One target failing (a sandbox that does not start, npm unreachable) does not lose the others.
+                    e.printStackTrace();
+                    made = List.of(new LinkedHashMap<>(Map.of("target", target, "targetError", String.valueOf(e))));
+                    failures++;
+                }
+                for (Map<String, Object> report : made) {
+                    reports.add(report);
+                    System.out.println(JSON.writeValueAsString(report));
+                }
             }
-            reports.put(target, report);
-            System.out.println(JSON.writeValueAsString(report));
+            System.out.println("== reports");
+            for (Map<String, Object> r : reports) {
+                System.out.println(JSON.writeValueAsString(r));
+            }
+            Map<String, Object> ratios = ratios(opt, reports);
+            if (!ratios.isEmpty()) {
+                results.put("ratios", ratios);
+                System.out.println(JSON.writeValueAsString(Map.of("ratios", ratios)));
+            }
+            int code = failures > 0 ? EXIT_TARGET_FAILED : EXIT_OK;
+            results.put("exitCode", code);
+            if (watchdog != null) {
+                watchdog.done();
+            }
+            writeJson(opt.jsonOut, results);
+            return code;
+        } finally {
+            if (watchdog != null) {
+                watchdog.done();
+            }
         }
-        System.out.println("== reports");
-        for (Map<String, Object> r : reports.values()) {
-            System.out.println(JSON.writeValueAsString(r));
-        }
-        Map<String, Object> hardhat = reports.get("hardhat");
-        if (hardhat != null && !hardhat.containsKey("targetError") && reports.size() > 1) {
-            Map<String, Object> ratios = new LinkedHashMap<>();
-            for (var e : reports.entrySet()) {
-                if (!e.getKey().equals("hardhat") && !e.getValue().containsKey("targetError")) {
+    }
+
+    /** Each Consort target's committed transfers/s and latencies over Hardhat's, per mode. */
+    private static Map<String, Object> ratios(Options opt, List<Map<String, Object>> reports) {
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        for (Mode m : opt.modes) {
+            Map<String, Object> hardhat = reports.stream().filter(r -> r.get("target").equals("hardhat")
+                    && m.label().equals(r.get("mode")) && !r.containsKey("targetError")).findFirst().orElse(null);
+            if (hardhat == null) {
+                continue;
+            }
+            for (Map<String, Object> e : reports) {
+                if (!e.get("target").equals("hardhat") && m.label().equals(e.get("mode")) && !e.containsKey("targetError")) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     for (String k : List.of("committedTransfersPerSecond", "latencyToReceiptMsP50", "latencyToCommitMsP50")) {
-                        r.put(k, ratio(e.getValue().get(k), hardhat.get(k)));
+                        r.put(k, ratio(e.get(k), hardhat.get(k)));
                     }
-                    ratios.put(e.getKey() + "/hardhat", r);
+                    ratios.put(e.get("target") + "/hardhat" + (opt.modesGiven ? " " + m.label() : ""), r);
                 }
             }
-            System.out.println(JSON.writeValueAsString(Map.of("ratios", ratios)));
         }
-        if (failures > 0) {
-            System.exit(1);
+        return ratios;
+    }
+
+    private static Map<String, Object> settings(Options opt) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("targets", opt.targets);
+        m.put("users", opt.users);
+        m.put("window", opt.window);
+        m.put("hardhatWindow", opt.hardhatWindow);
+        m.put("modes", opt.modes.stream().map(x -> Map.of("mode", x.label(), "batch", x.batch, "hardhatBatch", x.hardhatBatch,
+                "transfersPerUser", x.transfersPerUser, "hardhatTransfersPerUser", x.hardhatTransfersPerUser)).toList());
+        m.put("sendSecondsLimit", opt.seconds);
+        m.put("warmupSeconds", opt.warmupSeconds);
+        m.put("pollMs", opt.pollMs);
+        m.put("nodeJavaOptions", opt.nodeJavaOptions);
+        m.put("hardhatLogging", opt.hardhatLogging);
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("java", System.getProperty("java.version"));
+        return m;
+    }
+
+    /** Writes the results to {@code file} (if one was asked for). */
+    private static synchronized void writeJson(Path file, Map<String, Object> results) throws java.io.IOException {
+        if (file == null) {
+            return;
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results) + "\n");
+    }
+
+    /**
+     * Ends the JVM when {@code --max-seconds} pass: kills the processes it started (sandboxes,
+     * nodes, Hardhat), writes the reports made so far, and halts with {@link #EXIT_DEADLINE}.
+     */
+    private static final class Watchdog {
+        private final Thread thread;
+        volatile String phase = "start-up";
+        private volatile boolean done;
+
+        Watchdog(Duration limit, Path jsonOut, Map<String, Object> results) {
+            long deadline = System.nanoTime() + limit.toNanos();
+            thread = Thread.ofPlatform().daemon().name("watchdog").start(() -> {
+                try {
+                    for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+                        Thread.sleep(Duration.ofNanos(Math.min(left, TimeUnit.SECONDS.toNanos(1))));
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (done) {
+                    return;
+                }
+                System.err.println("EthereumCompare: --max-seconds " + limit.toSeconds() + " passed during " + phase + "; ending");
+                ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+                try {
+                    results.put("hardDeadlinePassedDuring", phase);
+                    results.put("exitCode", EXIT_DEADLINE);
+                    writeJson(jsonOut, results);
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(EXIT_DEADLINE);
+            });
+        }
+
+        void done() {
+            done = true;
+            thread.interrupt();
         }
     }
 
@@ -268,42 +533,117 @@ public final class EthereumCompare {
 
     // ---- Consort --------------------------------------------------------------------------
 
-    private static Map<String, Object> runConsort(Options opt, String target, int nodes, SandboxProcess sandbox, Workload w)
-            throws Exception {
+    private static List<Map<String, Object>> runConsort(Options opt, String target, int nodes, SandboxProcess sandbox,
+                                                          List<Workload> workloads) throws Exception {
         JsonNode network = sandbox.network();
         Path serviceCert = Path.of(network.get("serviceCert").asText());
         JsonNode users = network.get("users");
-        String primary = primaryUrl(network.at("/nodes/0/url").asText(), serviceCert, users.get(0));
-        int primaryIndex = 0;
-        for (int i = 0; i < network.get("nodes").size(); i++) {
-            if (network.at("/nodes/" + i + "/url").asText().equals(primary)) {
-                primaryIndex = i;
+        List<String> urls = new ArrayList<>();
+        network.get("nodes").forEach(n -> urls.add(n.get("url").asText()));
+        String guess = primaryUrl(urls.get(0), serviceCert, users.get(0));
+        // Every client of the load and the poller, retargeted together when the primary moves.
+        List<JettyLoadClient> following = new CopyOnWriteArrayList<>();
+        List<Map<String, Object>> reports = new ArrayList<>();
+        try (JettyLoadClient control = new JettyLoadClient(guess, serviceCert, Path.of(users.get(0).get("cert").asText()),
+                Path.of(users.get(0).get("key").asText()), false, 2).requestTimeout(Duration.ofSeconds(10))) {
+            PrimaryTracker tracker = new PrimaryTracker(control, url -> following.forEach(c -> c.retarget(url)), urls, guess);
+            tracker.start(System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+            List<ProcessCpu.Proc> procs = new ArrayList<>();
+            List<Long> pids = sandbox.nodePids();
+            for (int i = 0; i < pids.size(); i++) {
+                ProcessHandle h = ProcessHandle.of(pids.get(i)).orElse(null);
+                procs.add(h == null ? new ProcessCpu.Proc("node" + i, "server", pids.get(i), "")
+                        : ProcessCpu.Proc.of("node" + i, "server", h));
+            }
+            procs.add(ProcessCpu.Proc.self("ethereum-compare"));
+            procs.add(ProcessCpu.Proc.of("sandbox-launcher", "launcher", sandbox.process()));
+            for (int k : order(opt)) {
+                boolean warmup = k == opt.modes.size();
+                Mode mode = warmup ? opt.warmupMode() : opt.modes.get(k);
+                Workload w = workloads.get(k);
+                List<Rpc> clients = new ArrayList<>();
+                List<JettyLoadClient> jetty = new ArrayList<>();
+                JettyLoadClient pollerClient = null;
+                try {
+                    for (int u = 0; u < opt.users; u++) {
+                        JsonNode user = users.get(k * opt.users + u);
+                        JettyLoadClient c = new JettyLoadClient(tracker.primary(), serviceCert, Path.of(user.get("cert").asText()),
+                                Path.of(user.get("key").asText()), false, opt.window).requestTimeout(SEND_TIMEOUT);
+                        jetty.add(c);
+                        following.add(c);
+                        clients.add(body -> post(c, "/app/ethereum", body));
+                    }
+                    JsonNode first = users.get(k * opt.users);
+                    JettyLoadClient pc = new JettyLoadClient(tracker.primary(), serviceCert, Path.of(first.get("cert").asText()),
+                            Path.of(first.get("key").asText()), false, 1).requestTimeout(Duration.ofSeconds(10));
+                    pollerClient = pc;
+                    following.add(pc);
+                    int movesBefore = tracker.moves().size();
+                    Map<String, Object> report = new LinkedHashMap<>();
+                    report.put("target", target);
+                    report.put("mode", warmup ? "warmup" : mode.label());
+                    report.put("nodes", nodes);
+                    report.put("sentTo", "node" + Math.max(0, urls.indexOf(tracker.primary())) + " (primary)");
+                    report.putAll(measure(opt, warmup ? opt.warmupSeconds : opt.seconds, opt.window, mode.batch, clients, w,
+                            mode.transfersPerUser, body -> post(pc, "/app/ethereum", body), tracker, () -> procs));
+                    report.put("primaryChanges", tracker.moves().size() - movesBefore);
+                    report.put("primaryMoves", tracker.moves().subList(movesBefore, tracker.moves().size()));
+                    report.put("primaryAfter", "node" + Math.max(0, urls.indexOf(tracker.primary())));
+                    reports.add(report);
+                } finally {
+                    for (JettyLoadClient c : jetty) {
+                        following.remove(c);
+                        c.close();
+                    }
+                    if (pollerClient != null) {
+                        following.remove(pollerClient);
+                        pollerClient.close();
+                    }
+                }
             }
         }
-        List<Rpc> clients = new ArrayList<>();
-        List<JettyLoadClient> jetty = new ArrayList<>();
-        for (JsonNode u : users) {
-            JettyLoadClient c = new JettyLoadClient(primary, serviceCert, Path.of(u.get("cert").asText()),
-                    Path.of(u.get("key").asText()), false, opt.window);
-            jetty.add(c);
-            clients.add(body -> c.post("/app/ethereum", body).getContentAsString());
+        return reports;
+    }
+
+    /** The slices of users in the order they run: the warm-up's first (when there is one), then the modes'. */
+    private static List<Integer> order(Options opt) {
+        List<Integer> order = new ArrayList<>();
+        if (opt.warmupSeconds > 0) {
+            order.add(opt.modes.size());
         }
-        JettyLoadClient pollerClient = new JettyLoadClient(primary, serviceCert, Path.of(users.get(0).get("cert").asText()),
-                Path.of(users.get(0).get("key").asText()), false, 1);
-        try {
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("target", target);
-            report.put("nodes", nodes);
-            report.put("sentTo", "node" + primaryIndex + " (primary)");
-            report.putAll(measure(opt, opt.window, opt.batch, clients, w, opt.transfersPerUser,
-                    body -> pollerClient.post("/app/ethereum", body).getContentAsString()));
-            return report;
-        } finally {
-            pollerClient.close();
-            for (JettyLoadClient c : jetty) {
-                c.close();
-            }
+        for (int k = 0; k < opt.modes.size(); k++) {
+            order.add(k);
         }
+        return order;
+    }
+
+    /**
+     * Posts a JSON-RPC body; the answer's body when it is 200 or a JSON-RPC answer of another
+     * status, else throws {@link HttpStatusException} with the kind of the answer (e.g.
+     * {@code http503:NotPrimary}).
+     */
+    static String post(JettyLoadClient c, String path, String body) throws Exception {
+        ContentResponse r = c.post(path, body);
+        String text = r.getContentAsString();
+        if (r.getStatus() == 200 || text.contains("\"jsonrpc\"")) {
+            return text;
+        }
+        throw new HttpStatusException(LoadErrors.kindOf(r.getStatus(), text), r.getStatus() + " " + text);
+    }
+
+    /** An HTTP answer that is not JSON-RPC (e.g. 503 from a node that is not the primary). */
+    static final class HttpStatusException extends Exception {
+        final String kind;
+
+        HttpStatusException(String kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+    }
+
+    /** The kind of a failed request, as {@link LoadErrors} names it. */
+    static String kindOf(Throwable e) {
+        return e instanceof HttpStatusException h ? h.kind : LoadErrors.kindOf(e);
     }
 
     /** The URL of the primary, as node0 sees it ({@code GET /node/network/nodes/primary}). */
@@ -326,31 +666,53 @@ public final class EthereumCompare {
 
     // ---- Hardhat --------------------------------------------------------------------------
 
-    private static Map<String, Object> runHardhat(Options opt, Workload w) throws Exception {
+    private static List<Map<String, Object>> runHardhat(Options opt, List<Workload> workloads) throws Exception {
         Path dir = opt.hardhatDir.toAbsolutePath();
         String version = HardhatNode.install(dir);
-        try (HardhatNode node = HardhatNode.start(dir, w.keys, opt.hardhatLogging)) {
-            List<Rpc> clients = new ArrayList<>();
-            List<JettyLoadClient> jetty = new ArrayList<>();
-            for (int u = 0; u < w.keys.size(); u++) {
-                JettyLoadClient c = JettyLoadClient.plain(node.url, opt.hardhatWindow);
-                jetty.add(c);
-                clients.add(body -> c.post("/", body).getContentAsString());
-            }
-            try {
-                Map<String, Object> report = new LinkedHashMap<>();
-                report.put("target", "hardhat");
-                report.put("hardhatVersion", version);
-                report.put("hardhatLogging", opt.hardhatLogging);
-                report.put("sameBytesAs", w.keySource.equals("generated") ? null : w.keySource);
-                report.putAll(measure(opt, opt.hardhatWindow, opt.hardhatBatch, clients, w, opt.hardhatTransfersPerUser, null));
-                return report;
-            } finally {
-                for (JettyLoadClient c : jetty) {
-                    c.close();
+        List<byte[]> keys = new ArrayList<>();
+        workloads.forEach(w -> keys.addAll(w.keys));
+        List<Map<String, Object>> reports = new ArrayList<>();
+        try (HardhatNode node = HardhatNode.start(dir, keys, opt.hardhatLogging)) {
+            // npx and what it started (a shell, the node process that runs Hardhat), found at each phase's start.
+            Supplier<List<ProcessCpu.Proc>> procs = () -> {
+                List<ProcessCpu.Proc> p = new ArrayList<>();
+                p.add(ProcessCpu.Proc.of("hardhat-npx", "server", node.process.toHandle()));
+                node.process.descendants().forEach(d -> p.add(ProcessCpu.Proc.of(
+                        "hardhat-" + d.info().command().map(c -> Path.of(c).getFileName().toString()).orElse(Long.toString(d.pid())),
+                        "server", d)));
+                p.add(ProcessCpu.Proc.self("ethereum-compare"));
+                return p;
+            };
+            for (int k : order(opt)) {
+                boolean warmup = k == opt.modes.size();
+                Mode mode = warmup ? opt.warmupMode() : opt.modes.get(k);
+                Workload w = workloads.get(k);
+                List<Rpc> clients = new ArrayList<>();
+                List<JettyLoadClient> jetty = new ArrayList<>();
+                for (int u = 0; u < w.keys.size(); u++) {
+                    JettyLoadClient c = JettyLoadClient.plain(node.url, opt.hardhatWindow).requestTimeout(SEND_TIMEOUT);
+                    jetty.add(c);
+                    clients.add(body -> post(c, "/", body));
+                }
+                try {
+                    Map<String, Object> report = new LinkedHashMap<>();
+                    report.put("target", "hardhat");
+                    report.put("mode", warmup ? "warmup" : mode.label());
+                    report.put("hardhatVersion", version);
+                    report.put("hardhatLogging", opt.hardhatLogging);
+                    report.put("sameBytesAs", w.keySource.equals("generated") ? null : w.keySource);
+                    int count = Math.min(mode.hardhatTransfersPerUser, w.transfers.get(0).size());
+                    report.putAll(measure(opt, warmup ? opt.warmupSeconds : opt.seconds, opt.hardhatWindow, mode.hardhatBatch,
+                            clients, w, count, null, null, procs));
+                    reports.add(report);
+                } finally {
+                    for (JettyLoadClient c : jetty) {
+                        c.close();
+                    }
                 }
             }
         }
+        return reports;
     }
 
     /** A Hardhat 2.x node ({@code npx hardhat node}) in a folder of its own. */
@@ -467,15 +829,35 @@ public final class EthereumCompare {
         String post(String body) throws Exception;
     }
 
+    /** What the senders of one mode counted, shared by its threads. */
+    static final class Counters {
+        final AtomicLong errors = new AtomicLong();
+        final AtomicLong retried = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong resent = new AtomicLong();
+        final AtomicLong recoveredByReceipt = new AtomicLong();
+        final Map<String, Integer> messages = new ConcurrentHashMap<>();
+        final LoadErrors kinds = new LoadErrors();
+
+        void kind(String kind, long times) {
+            for (long i = 0; i < times; i++) {
+                kinds.count(kind);
+            }
+        }
+    }
+
     /**
      * Deploys the tokens, sends {@code count} transfers per user and checks the outcome.
      *
      * @param finalized the poller's connection to ask for the finalized block, or null when a
      *                  mined block is final (Hardhat)
+     * @param tracker   follows the primary (Consort), or null (Hardhat)
+     * @param procs     the processes whose CPU is measured over the sending phase
+     * @param sendSeconds how long to send new requests, or 0 until every transfer is sent
      */
-    private static Map<String, Object> measure(Options opt, int window, int batch, List<Rpc> clients, Workload w, int count,
-                                               Rpc finalized)
-            throws Exception {
+    private static Map<String, Object> measure(Options opt, int sendSeconds, int window, int batch, List<Rpc> clients, Workload w,
+                                               int count, Rpc finalized, PrimaryTracker tracker,
+                                               Supplier<List<ProcessCpu.Proc>> procs) throws Exception {
         int users = clients.size();
         deploy(clients, w);
         // Open each client's connections before the clock starts (TLS handshakes are not part of a transfer).
@@ -484,18 +866,17 @@ public final class EthereumCompare {
 
         long[][] sent = new long[users][count];
         long[][] answered = new long[users][count];
-        Settled[] settled = new Settled[users];
+        Counters counters = new Counters();
+        Sender[] senders = new Sender[users];
         for (int u = 0; u < users; u++) {
-            settled[u] = new Settled(count);
+            senders[u] = new Sender(clients.get(u), w.transfers.get(u), answered[u], new Settled(count), counters, tracker);
         }
-        AtomicLong errors = new AtomicLong();
-        AtomicLong retried = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        Map<String, Integer> messages = new ConcurrentHashMap<>();
-        FinalizedPoller poller = finalized == null ? null : new FinalizedPoller(finalized, opt.pollMs);
+        FinalizedPoller poller = finalized == null ? null : new FinalizedPoller(finalized, opt.pollMs, tracker);
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         int requests = (count + batch - 1) / batch;
+        AtomicLong sendUntil = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong requestsSent = new AtomicLong();
         for (int u = 0; u < users; u++) {
             int me = u;
             AtomicInteger next = new AtomicInteger();
@@ -507,7 +888,8 @@ public final class EthereumCompare {
                         return;
                     }
                     int r;
-                    while ((r = next.getAndIncrement()) < requests) {
+                    while (System.nanoTime() < sendUntil.get() && (r = next.getAndIncrement()) < requests) {
+                        requestsSent.incrementAndGet();
                         List<Integer> pending = new ArrayList<>();
                         for (int n = r * batch; n < Math.min(count, (r + 1) * batch); n++) {
                             pending.add(n);
@@ -516,32 +898,30 @@ public final class EthereumCompare {
                         for (int n : pending) {
                             sent[me][n] = t;
                         }
-                        while (!pending.isEmpty()) {
-                            List<Integer> again = send(clients.get(me), w.transfers.get(me), pending, batch > 1,
-                                    answered[me], settled[me], t, errors, retried, failed, messages);
-                            // Refused as ahead: sent again once the transfer before it is settled.
-                            int before = again.isEmpty() ? -1 : again.get(0) - 1;
-                            if (before >= 0) {
-                                try {
-                                    settled[me].await(before, Math.max(0, RETRY_NANOS - (System.nanoTime() - t)));
-                                } catch (InterruptedException e) {
-                                    return;
-                                }
-                            }
-                            pending = again;
+                        try {
+                            senders[me].sendAll(pending, batch > 1, t);
+                        } catch (InterruptedException e) {
+                            return;
                         }
                     }
                 }));
             }
         }
-        System.out.printf("timed phase: %d transfers%n", users * count);
+        System.out.printf("timed phase: %d transfers%s%n", users * count,
+                sendSeconds > 0 ? " at most, sending for " + sendSeconds + " s" : "");
+        List<ProcessCpu.Proc> measured = procs.get();
+        ProcessCpu.Sample cpuStart = ProcessCpu.sample(measured);
         long start = System.nanoTime();
+        if (sendSeconds > 0) {
+            sendUntil.set(start + TimeUnit.SECONDS.toNanos(sendSeconds));
+        }
         go.countDown();
         for (Thread t : threads) {
             t.join();
         }
         long sendsDone = System.nanoTime();
-        long latest = Long.decode(call(clients.get(0), "eth_blockNumber", "[]").asText());
+        ProcessCpu.Sample cpuEnd = ProcessCpu.sample(measured);
+        long latest = Long.decode(call(clients.get(0), "eth_blockNumber", "[]", tracker).asText());
         if (poller != null) {
             poller.awaitAtLeast(latest, TimeUnit.SECONDS.toNanos(60));
             poller.close();
@@ -566,7 +946,7 @@ public final class EthereumCompare {
                             .append(",\"method\":\"eth_getTransactionReceipt\",\"params\":[\"")
                             .append(w.transfers.get(u).get(n).hash).append("\"]}");
                 }
-                JsonNode answer = JSON.readTree(clients.get(u).post(b.append(']').toString()));
+                JsonNode answer = JSON.readTree(postRetrying(clients.get(u), b.append(']').toString(), tracker));
                 for (JsonNode a : answer) {
                     JsonNode receipt = a.path("result");
                     int n = a.path("id").asInt();
@@ -582,15 +962,22 @@ public final class EthereumCompare {
                 }
             }
         });
+        counters.kind("receipt:missing", missing.get());
+        counters.kind("receipt:status0", notOk.get());
 
         List<Long> toReceipt = new ArrayList<>();
         List<Long> toCommit = new ArrayList<>();
+        PerSecondTimeline timeline = new PerSecondTimeline(start);
         Set<Long> blocks = new HashSet<>();
         long lastAnswer = start;
         long lastCommit = start;
         long uncommitted = 0;
+        long notSent = 0;
         for (int u = 0; u < users; u++) {
             for (int n = 0; n < count; n++) {
+                if (sent[u][n] == 0) {
+                    notSent++;
+                }
                 if (answered[u][n] == 0 || blockOf[u][n] < 0) {
                     continue;
                 }
@@ -603,22 +990,29 @@ public final class EthereumCompare {
                     continue;
                 }
                 toCommit.add(committed - sent[u][n]);
+                timeline.committed(committed, committed - sent[u][n]);
                 lastCommit = Math.max(lastCommit, committed);
             }
         }
+        counters.kind("commit:notSeen", uncommitted);
         long transfers = toReceipt.size();
         double seconds = (lastCommit - start) / 1e9;
+        long committedPerSecond = Math.round(transfers / Math.max(seconds, 1e-9));
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("users", users);
         r.put("window", window);
         r.put("batch", batch);
         r.put("transfers", transfers);
-        r.put("errors", errors.get());
-        r.put("retried", retried.get());
-        r.put("failed", failed.get());
+        r.put("errors", counters.errors.get());
+        r.put("retried", counters.retried.get());
+        r.put("failed", counters.failed.get());
+        r.put("resent", counters.resent.get());
+        r.put("recoveredByReceipt", counters.recoveredByReceipt.get());
+        r.put("errorKinds", counters.kinds.byKind());
+        r.put("errorKindsTotal", counters.kinds.total());
         r.put("seconds", Math.round(seconds * 100) / 100.0);
-        r.put("committedTransfersPerSecond", Math.round(transfers / Math.max(seconds, 1e-9)));
+        r.put("committedTransfersPerSecond", committedPerSecond);
         r.put("answeredTransfersPerSecond", Math.round(transfers / Math.max((lastAnswer - start) / 1e9, 1e-9)));
         r.put("latencyToReceiptMsP50", percentileMs(toReceipt, 50));
         r.put("latencyToReceiptMsP99", percentileMs(toReceipt, 99));
@@ -632,72 +1026,208 @@ public final class EthereumCompare {
         r.put("receiptsMissing", missing.get());
         r.put("receiptsNotStatus1", notOk.get());
         r.put("uncommitted", uncommitted);
+        r.put("requests", requestsSent.get());
+        r.put("transfersSigned", (long) users * count);
+        r.put("transfersNotSent", notSent);
+        if (sendSeconds > 0) {
+            r.put("sendSecondsLimit", sendSeconds);
+        }
         if (poller != null) {
             r.put("finalizedPolls", poller.polls.get());
             r.put("finalizedPollErrors", poller.errors.get());
             r.put("finalizedPollMsP50", percentileMs(poller.roundTrips, 50));
             r.put("finalizedPollMsP99", percentileMs(poller.roundTrips, 99));
         }
-        r.put("balanceChecksFailed", checkBalances(clients, w, answered, count));
-        r.put("errorMessages", new TreeMap<>(messages));
+        int balanceChecksFailed;
+        try {
+            balanceChecksFailed = checkBalances(clients, w, answered, count, tracker);
+        } catch (Exception e) {
+            balanceChecksFailed = -1;
+            r.put("balanceCheckError", String.valueOf(e));
+        }
+        r.put("balanceChecksFailed", balanceChecksFailed);
+        r.put("errorMessages", new TreeMap<>(counters.messages));
         r.put("sendSeconds", Math.round((sendsDone - start) / 1e7) / 100.0);
+        r.put("cpu", ProcessCpu.report(cpuStart, cpuEnd, committedPerSecond));
+        r.put("timeline", timeline.toJson());
         return r;
     }
 
     /**
-     * Sends the pending transfers (one call, or one batch) and records the answered ones.
-     * Returns those refused with "nonce too high" within {@link #RETRY_NANOS} of their first send.
+     * Sends one user's transfers and records which were answered. Thread-safe (a window of
+     * threads shares it): each transfer's entries are written by the one thread that sends it.
      */
-    private static List<Integer> send(Rpc client, List<Transfer> transfers, List<Integer> pending, boolean asBatch,
-                                      long[] answered, Settled settled, long firstSent, AtomicLong errors,
-                                      AtomicLong retried, AtomicLong failed, Map<String, Integer> messages) {
-        String body;
-        if (asBatch) {
-            StringBuilder b = new StringBuilder("[");
-            for (int n : pending) {
-                b.append(b.length() > 1 ? "," : "").append(EthTransactions.sendRawCall(transfers.get(n).raw, n));
+    static final class Sender {
+        private final Rpc client;
+        private final List<Transfer> transfers;
+        private final long[] answered;
+        private final Settled settled;
+        private final Counters counters;
+        private final PrimaryTracker tracker;
+
+        /** @param tracker follows the primary and allows resending after a lost answer, or null (no resending) */
+        Sender(Rpc client, List<Transfer> transfers, long[] answered, Settled settled, Counters counters,
+               PrimaryTracker tracker) {
+            this.client = client;
+            this.transfers = transfers;
+            this.answered = answered;
+            this.settled = settled;
+            this.counters = counters;
+            this.tracker = tracker;
+        }
+
+        /**
+         * Sends the pending transfers (one call, or one batch) until each is answered or given
+         * up: a transfer refused as ahead ("nonce too high") is sent again once the one before it
+         * is settled; after a failed request, all are sent again (see {@link #send}).
+         */
+        void sendAll(List<Integer> pending, boolean asBatch, long firstSent) throws InterruptedException {
+            Set<Integer> resent = new HashSet<>();
+            while (!pending.isEmpty()) {
+                Again again = send(pending, asBatch, firstSent, resent);
+                if (again.aheadOf() >= 0) {
+                    settled.await(again.aheadOf(), Math.max(0, RETRY_NANOS - (System.nanoTime() - firstSent)));
+                }
+                pending = again.transfers();
             }
-            body = b.append(']').toString();
-        } else {
-            body = EthTransactions.sendRawCall(transfers.get(pending.get(0)).raw, pending.get(0));
         }
-        JsonNode answer;
-        try {
-            answer = JSON.readTree(client.post(body));
-        } catch (Exception e) {
-            errors.addAndGet(pending.size());
-            failed.addAndGet(pending.size());
-            messages.merge("transport: " + e, pending.size(), Integer::sum);
-            pending.forEach(n -> settled.set(n));
-            return List.of();
+
+        /** Transfers to send again; {@code aheadOf} is the transfer to wait for first, or -1. */
+        record Again(List<Integer> transfers, int aheadOf) {
         }
-        long now = System.nanoTime();
-        Map<Integer, JsonNode> byId = new LinkedHashMap<>();
-        if (answer.isArray()) {
-            answer.forEach(a -> byId.put(a.path("id").asInt(), a));
-        } else if (!asBatch) {
-            byId.put(pending.get(0), answer);
-        }
-        List<Integer> again = new ArrayList<>();
-        for (int n : pending) {
-            JsonNode a = byId.getOrDefault(n, answer);
-            if (a.hasNonNull("result")) {
-                answered[n] = now;
-                settled.set(n);
-                continue;
-            }
-            errors.incrementAndGet();
-            String message = a.path("error").path("message").asText(a.toString());
-            messages.merge(message.replaceAll("[0-9]+", "#"), 1, Integer::sum);
-            if (message.toLowerCase(Locale.ROOT).contains("nonce too high") && now - firstSent < RETRY_NANOS) {
-                retried.incrementAndGet();
-                again.add(n);
+
+        /**
+         * Sends the pending transfers once and records the answered ones. Returns those refused
+         * with "nonce too high" within {@link #RETRY_NANOS} of their first send, or, when the
+         * request failed with a connection error, a time-out or a 503 and a tracker follows the
+         * primary, all of them (after rediscovering the primary, within {@link #RESEND_NANOS}).
+         */
+        Again send(List<Integer> pending, boolean asBatch, long firstSent, Set<Integer> resent) throws InterruptedException {
+            String body;
+            if (asBatch) {
+                StringBuilder b = new StringBuilder("[");
+                for (int n : pending) {
+                    b.append(b.length() > 1 ? "," : "").append(EthTransactions.sendRawCall(transfers.get(n).raw, n));
+                }
+                body = b.append(']').toString();
             } else {
-                failed.incrementAndGet();
-                settled.set(n);
+                body = EthTransactions.sendRawCall(transfers.get(pending.get(0)).raw, pending.get(0));
+            }
+            long seen = tracker == null ? 0 : tracker.generation();
+            JsonNode answer;
+            try {
+                answer = JSON.readTree(client.post(body));
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                String kind = kindOf(e);
+                int size = pending.size();
+                counters.errors.addAndGet(size);
+                counters.kind(kind, size);
+                counters.messages.merge("transport: " + kind, size, Integer::sum);
+                long now = System.nanoTime();
+                boolean moved = LoadErrors.suggestsPrimaryMoved(kind);
+                if (tracker != null && (moved || kind.startsWith("http503")) && now - firstSent < RESEND_NANOS) {
+                    if (moved) {
+                        tracker.rediscover(seen, Math.min(now + DISCOVERY_WAIT.toNanos(), firstSent + RESEND_NANOS));
+                    } else {
+                        Thread.sleep(50);
+                    }
+                    counters.resent.addAndGet(size);
+                    resent.addAll(pending);
+                    return new Again(List.copyOf(pending), -1);
+                }
+                counters.failed.addAndGet(size);
+                pending.forEach(settled::set);
+                return new Again(List.of(), -1);
+            }
+            long now = System.nanoTime();
+            Map<Integer, JsonNode> byId = new LinkedHashMap<>();
+            if (answer.isArray()) {
+                answer.forEach(a -> byId.put(a.path("id").asInt(), a));
+            } else if (!asBatch) {
+                byId.put(pending.get(0), answer);
+            }
+            List<Integer> again = new ArrayList<>();
+            for (int n : pending) {
+                JsonNode a = byId.getOrDefault(n, answer);
+                if (a.hasNonNull("result")) {
+                    answered[n] = now;
+                    settled.set(n);
+                    continue;
+                }
+                String message = a.path("error").path("message").asText(a.toString());
+                String lower = message.toLowerCase(Locale.ROOT);
+                if (resent.contains(n) && (lower.startsWith("already known") || lower.startsWith("nonce too low"))) {
+                    // Sent before an answer was lost: it may be in a block already.
+                    long at = receiptTime(n);
+                    if (at > 0) {
+                        answered[n] = at;
+                        counters.recoveredByReceipt.incrementAndGet();
+                        settled.set(n);
+                        continue;
+                    }
+                }
+                counters.errors.incrementAndGet();
+                String normalized = message.replaceAll("[0-9]+", "#");
+                counters.messages.merge(normalized, 1, Integer::sum);
+                counters.kinds.count("rpc:" + (normalized.length() > 80 ? normalized.substring(0, 80) : normalized));
+                if (lower.contains("nonce too high") && now - firstSent < RETRY_NANOS) {
+                    counters.retried.incrementAndGet();
+                    again.add(n);
+                } else {
+                    counters.failed.incrementAndGet();
+                    settled.set(n);
+                }
+            }
+            // Refused as ahead: sent again once the transfer before it is settled.
+            return new Again(again, again.isEmpty() ? -1 : again.get(0) - 1);
+        }
+
+        /** When transfer {@code n}'s receipt was found (asked for up to {@link #RECEIPT_WAIT_NANOS}), or -1. */
+        private long receiptTime(int n) throws InterruptedException {
+            long until = System.nanoTime() + RECEIPT_WAIT_NANOS;
+            String params = "[\"" + transfers.get(n).hash + "\"]";
+            while (true) {
+                try {
+                    if (call(client, "eth_getTransactionReceipt", params).isObject()) {
+                        return System.nanoTime();
+                    }
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    // asked again below
+                }
+                if (System.nanoTime() >= until) {
+                    return -1;
+                }
+                Thread.sleep(100);
             }
         }
-        return again;
+    }
+
+    /**
+     * Posts with up to 5 attempts, following the primary after a failure that suggests it moved
+     * (or pausing after another); for the calls after the timed phase.
+     */
+    static String postRetrying(Rpc rpc, String body, PrimaryTracker tracker) throws Exception {
+        Exception last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            long seen = tracker == null ? 0 : tracker.generation();
+            try {
+                return rpc.post(body);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                last = e;
+                if (tracker != null && LoadErrors.suggestsPrimaryMoved(kindOf(e))) {
+                    tracker.rediscover(seen, System.nanoTime() + DISCOVERY_WAIT.toNanos());
+                } else {
+                    Thread.sleep(200L << attempt);
+                }
+            }
+        }
+        throw last;
     }
 
     /** Which transfers of one user are settled (answered, or given up), to be waited for without polling. */
@@ -743,7 +1273,8 @@ public final class EthereumCompare {
      * For a few random answered transfers: the recipient holds 1 token, and the sender the supply
      * less what it sent. Returns how many of these checks failed.
      */
-    private static int checkBalances(List<Rpc> clients, Workload w, long[][] answered, int count) throws Exception {
+    private static int checkBalances(List<Rpc> clients, Workload w, long[][] answered, int count, PrimaryTracker tracker)
+            throws Exception {
         Random random = new Random(42);
         int failures = 0;
         for (int i = 0; i < BALANCE_CHECKS; i++) {
@@ -753,8 +1284,8 @@ public final class EthereumCompare {
                 continue;
             }
             long sentByU = Arrays.stream(answered[u]).filter(t -> t != 0).count();
-            BigInteger recipient = balanceOf(clients.get(u), w, u, w.transfers.get(u).get(n).recipient);
-            BigInteger sender = balanceOf(clients.get(u), w, u, w.senders.get(u));
+            BigInteger recipient = balanceOf(clients.get(u), w, u, w.transfers.get(u).get(n).recipient, tracker);
+            BigInteger sender = balanceOf(clients.get(u), w, u, w.senders.get(u), tracker);
             if (!recipient.equals(BigInteger.ONE) || !sender.equals(SUPPLY.subtract(BigInteger.valueOf(sentByU)))) {
                 System.err.printf("balance check failed: user %d transfer %d: recipient %s, sender %s (sent %d)%n", u, n,
                         recipient, sender, sentByU);
@@ -764,17 +1295,22 @@ public final class EthereumCompare {
         return failures;
     }
 
-    private static BigInteger balanceOf(Rpc client, Workload w, int u, Address owner) throws Exception {
+    private static BigInteger balanceOf(Rpc client, Workload w, int u, Address owner, PrimaryTracker tracker) throws Exception {
         String params = "[{\"from\":\"0x" + Hex.encode(w.senders.get(u).toBytes()) + "\",\"to\":\"0x"
                 + Hex.encode(w.tokens.get(u).toBytes()) + "\",\"data\":\"0x" + Hex.encode(EthTransactions.balanceOfCall(owner))
                 + "\"},\"latest\"]";
-        return new BigInteger(call(client, "eth_call", params).asText().substring(2), 16);
+        return new BigInteger(call(client, "eth_call", params, tracker).asText().substring(2), 16);
     }
 
     /** One JSON-RPC call; its result, or an exception with the error. */
     private static JsonNode call(Rpc client, String method, String params) throws Exception {
-        JsonNode a = JSON.readTree(client.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":"
-                + params + "}"));
+        return call(client, method, params, null);
+    }
+
+    /** One JSON-RPC call, retried after a failed request ({@link #postRetrying}) when a tracker is given. */
+    private static JsonNode call(Rpc client, String method, String params, PrimaryTracker tracker) throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}";
+        JsonNode a = JSON.readTree(tracker == null ? client.post(body) : postRetrying(client, body, tracker));
         if (a.has("error")) {
             throw new IllegalStateException(method + ": " + a.get("error"));
         }
@@ -783,7 +1319,8 @@ public final class EthereumCompare {
 
     /**
      * The commit point over time: asks {@code eth_getBlockByNumber("finalized", false)} every
-     * {@code pollMs} and records (arrival of the answer, block number) each time it moves.
+     * {@code pollMs} and records (arrival of the answer, block number) each time it moves. With a
+     * tracker, a failure that suggests that the primary moved makes it follow the primary.
      */
     static final class FinalizedPoller implements AutoCloseable {
         private final List<long[]> timeline = new ArrayList<>();
@@ -795,8 +1332,13 @@ public final class EthereumCompare {
         private volatile long latest = -1;
 
         FinalizedPoller(Rpc rpc, int pollMs) {
+            this(rpc, pollMs, null);
+        }
+
+        FinalizedPoller(Rpc rpc, int pollMs, PrimaryTracker tracker) {
             thread = Thread.ofPlatform().daemon().name("finalized-poller").start(() -> {
                 while (!stop) {
+                    long seen = tracker == null ? 0 : tracker.generation();
                     try {
                         long asked = System.nanoTime();
                         JsonNode b = call(rpc, "eth_getBlockByNumber", "[\"finalized\",false]");
@@ -815,6 +1357,13 @@ public final class EthereumCompare {
                         }
                     } catch (Exception e) {
                         errors.incrementAndGet();
+                        if (tracker != null && LoadErrors.suggestsPrimaryMoved(kindOf(e))) {
+                            try {
+                                tracker.rediscover(seen, System.nanoTime() + DISCOVERY_WAIT.toNanos());
+                            } catch (InterruptedException ie) {
+                                return;
+                            }
+                        }
                     }
                     try {
                         Thread.sleep(pollMs);

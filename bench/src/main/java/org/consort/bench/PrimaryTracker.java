@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.eclipse.jetty.client.ContentResponse;
 
 /**
@@ -40,7 +41,7 @@ final class PrimaryTracker {
     }
 
     private final JettyLoadClient control;
-    private final JettyLoadClient load;
+    private final Consumer<String> retarget;
     private final ReentrantLock lock = new ReentrantLock();
     /** The URLs of the nodes known, in the order of network.json and then as learned; guarded by lock. */
     private final Set<String> nodes;
@@ -56,11 +57,19 @@ final class PrimaryTracker {
      * @param guess   the node believed to be the primary (e.g. flagged so in network.json)
      */
     PrimaryTracker(JettyLoadClient control, JettyLoadClient load, Collection<String> nodes, String guess) {
+        this(control, load::retarget, nodes, guess);
+    }
+
+    /**
+     * @param retarget points the load at a node's URL (e.g. each of many clients), called with
+     *                 {@code guess} at once and with the new primary whenever it moves
+     */
+    PrimaryTracker(JettyLoadClient control, Consumer<String> retarget, Collection<String> nodes, String guess) {
         this.control = control;
-        this.load = load;
+        this.retarget = retarget;
         this.nodes = new LinkedHashSet<>(nodes);
         this.primary = guess;
-        load.retarget(guess);
+        retarget.accept(guess);
     }
 
     /** The URL of the primary as last discovered. */
@@ -88,7 +97,7 @@ final class PrimaryTracker {
             Optional<String> found = find(untilNanos);
             found.ifPresent(url -> {
                 primary = url;
-                load.retarget(url);
+                retarget.accept(url);
             });
             return found.isPresent();
         } finally {
@@ -193,10 +202,10 @@ final class PrimaryTracker {
             return;
         }
         primary = url;
-        load.retarget(url);
+        retarget.accept(url);
         Move move = new Move(Math.round((System.nanoTime() - startNanos) / 1e7) / 100.0, from, url);
         moves.add(move);
-        System.err.printf("logging load: primary moved from %s to %s (%.1f s)%n", from, url, move.secondsSinceStart());
+        System.err.printf("load: primary moved from %s to %s (%.1f s)%n", from, url, move.secondsSinceStart());
     }
 
     /** The primary's URL according to {@code node} ({@code GET /node/network/nodes/primary}), if it answers. */

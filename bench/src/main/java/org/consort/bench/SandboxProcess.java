@@ -52,6 +52,11 @@ final class SandboxProcess implements AutoCloseable {
         return network;
     }
 
+    /** The sandbox launcher (the process that started the nodes). */
+    ProcessHandle process() {
+        return process.toHandle();
+    }
+
     /** The process ids of the node processes. */
     List<Long> nodePids() {
         List<Long> pids = new ArrayList<>();
