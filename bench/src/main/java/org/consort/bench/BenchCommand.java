@@ -139,6 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = System.err;
+        PrintStream stdout = System.out;
         try {
             String problem = problem(spec.commandLine().getParseResult());
             if (problem != null) {
@@ -149,7 +150,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().addShutdownHook(new Thread(BenchCommand::stopChildren, "bench-stop-children"));
             Map<String, Object> report = header();
-            report.putAll(scenario.equals("logging") ? runLogging(err) : runEthereum(err));
+            // Whatever the run prints (a library's log lines too) goes to stderr: stdout carries the report only.
+            System.setOut(err);
+            try {
+                report.putAll(scenario.equals("logging") ? runLogging(err) : runEthereum(err));
+            } finally {
+                System.setOut(stdout);
+            }
             String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report);
             if (out != null) {
                 Path parent = out.toAbsolutePath().getParent();
@@ -158,8 +165,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 Files.writeString(out, text + "\n");
             }
-            System.out.println(json ? text : BenchReport.human(report));
-            System.out.flush();
+            stdout.println(json ? text : BenchReport.human(report));
+            stdout.flush();
             if (BenchReport.checkFailed(report)) {
                 err.println("consort bench: the check failed: " + ((Map<?, ?>) report.get("check")).get("what"));
                 return EXIT_FAILED;
@@ -297,12 +304,12 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Files.delete(reportFile);
             int code;
-            PrintStream stdout = System.out;
+            PrintStream before = System.out;
             try (PrintStream captured = new PrintStream(new StartLinesToStderr(err), true, StandardCharsets.UTF_8)) {
                 System.setOut(captured);
                 code = LoggingLoad.run(args.toArray(String[]::new));
             } finally {
-                System.setOut(stdout);
+                System.setOut(before);
             }
             if (!Files.exists(reportFile)) {
                 throw new RunFailed(code == LoggingLoad.EXIT_NOT_STARTED
