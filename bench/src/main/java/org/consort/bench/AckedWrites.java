@@ -64,6 +64,19 @@ final class AckedWrites {
         return Optional.ofNullable(latest);
     }
 
+    /** Receives acknowledged writes. */
+    @FunctionalInterface
+    interface WriteVisitor {
+        void write(long view, long seqno);
+    }
+
+    /** Every acknowledged write, in the order acknowledged. */
+    synchronized void forEachWrite(WriteVisitor visitor) {
+        for (int i = 0; i < count; i++) {
+            visitor.write(views[i], seqnos[i]);
+        }
+    }
+
     /** A sampled write: its TxID and when it was sent (nanoTime). */
     record Sample(long view, long seqno, long sentAt) {
     }

@@ -34,7 +34,9 @@ import org.eclipse.jetty.client.ContentResponse;
  * how the acknowledged writes ended ({@code GET /node/tx}): the last one of every client and
  * the latest one, and, by a few binary searches per view, how many of all are Committed, Pending,
  * Invalid or Unknown ({@link AckedWrites#classify}). Committed writes/s counts the committed ones
- * only. Every request has a timeout, and a watchdog ends the JVM if the run overruns
+ * only. The report's {@code timeline} has, for each second of the timed phase, the writes
+ * committed in it (by commit time) and the p50/p99 commit latency of the sampled writes committed
+ * in it ({@link PerSecondTimeline}), for a chart over time. Every request has a timeout, and a watchdog ends the JVM if the run overruns
  * {@code warm-up + seconds + grace} (or start-up overruns its own timeout). While the warm-up and
  * the timed phase run, a progress line goes to stderr every second ({@link ProgressLine}).
  *
@@ -252,13 +254,22 @@ public final class LoggingLoad {
 
         List<long[]> timeline = poller.timeline();
         List<Long> commitLatencies = new ArrayList<>();
+        // Per second of the timed phase: the committed writes by commit time, and the sampled ones' commit latencies.
+        PerSecondTimeline perSecond = new PerSecondTimeline(timed.startNanos);
         for (AckedWrites w : timed.writes) {
             for (AckedWrites.Sample x : w.samples()) {
                 if (outcome.isCommitted(x.view(), x.seqno())) {
-                    CommitTimeline.firstTimeReaching(timeline, x.seqno())
-                            .ifPresent(at -> commitLatencies.add(Math.max(0, at - x.sentAt())));
+                    CommitTimeline.firstTimeReaching(timeline, x.seqno()).ifPresent(at -> {
+                        commitLatencies.add(Math.max(0, at - x.sentAt()));
+                        perSecond.latency(at, Math.max(0, at - x.sentAt()));
+                    });
                 }
             }
+            w.forEachWrite((view, seqno) -> {
+                if (outcome.isCommitted(view, seqno)) {
+                    CommitTimeline.firstTimeReaching(timeline, seqno).ifPresent(perSecond::committed);
+                }
+            });
         }
         long[] commitSorted = commitLatencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long[] latencies = AckedWrites.sortedLatencies(timed.writes);
@@ -301,6 +312,7 @@ public final class LoggingLoad {
         report.put("commitLatencySamples", commitSorted.length);
         report.put("commitLatencyMsP50", percentileMs(commitSorted, 50));
         report.put("commitLatencyMsP99", percentileMs(commitSorted, 99));
+        report.put("timeline", perSecond.toJson());
     }
 
     /** The status of a transaction according to the primary ({@code GET /node/tx}), asked until {@code untilNanos}. */

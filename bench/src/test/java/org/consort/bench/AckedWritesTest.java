@@ -91,4 +91,18 @@ class AckedWritesTest {
         assertEquals(1, latencies[0]);
         assertEquals(10_000, latencies[9_999]);
     }
+
+    @Test
+    void visitsEveryWriteInTheOrderAcknowledged() {
+        AckedWrites a = new AckedWrites();
+        for (long s = 1; s <= 5000; s++) {
+            a.add(new TxId(s <= 4000 ? 1 : 2, s), s, 1);
+        }
+        List<long[]> seen = new java.util.ArrayList<>();
+        a.forEachWrite((view, seqno) -> seen.add(new long[] {view, seqno}));
+        assertEquals(5000, seen.size());
+        assertEquals(1, seen.get(0)[1]);
+        assertEquals(2, seen.get(4999)[0]);
+        assertEquals(5000, seen.get(4999)[1]);
+    }
 }

@@ -45,6 +45,13 @@ class LoggingLoadFailoverTest {
             assertEquals(report.get("writes").asLong(), report.get("committedWrites").asLong()
                     + report.get("invalidAcknowledged").asLong() + report.get("pendingAcknowledged").asLong()
                     + report.get("unknownAcknowledged").asLong() + report.get("unverifiedAcknowledged").asLong(), report::toString);
+            // The per-second timeline places committed writes by their commit time: at most all of them.
+            long perSecond = 0;
+            for (JsonNode second : report.get("timeline")) {
+                perSecond += second.get("committed").asLong();
+            }
+            assertTrue(perSecond <= report.get("committedWrites").asLong(), report::toString);
+            assertEquals(report.get("committedWrites").asLong() > 0, perSecond > 0, report::toString);
             return new Run(code, report, seconds);
         }
     }
