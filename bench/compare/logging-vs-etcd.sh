@@ -27,8 +27,11 @@
 # rate). The idle sandbox launcher is listed too, outside both totals.
 #
 # Results go to --out (default bench/target/compare/logging-vs-etcd-<UTC timestamp>): raw outputs
-# per round in round-N/{consort,etcd}/, results.json (per round and medians), summary.txt. The last
-# line printed is
+# per round in round-N/{consort,etcd}/, results.json (per round and medians), summary.txt, and
+# throughput.png and commit-latency.png (one panel per round): Consort's committed writes in each
+# second and the p50/p99 commit latency of what committed in each second, from LoggingLoad's
+# timeline; etcd as a level line at wrk's mean puts/s and its p50/p99 over the run, labelled so
+# (wrk reports no per-second figures). The last line printed is
 #   ratio R (consort A tx/s, etcd B tx/s, p99 L ms)
 # with A, B the medians of Consort's committed writes/s and etcd's successful puts/s, R = A/B and
 # L the median of Consort's commit-latency p99.
@@ -584,7 +587,8 @@ $(tail -n 15 "$dir/stderr.txt")"
     done
     track "$sandbox_pid"
 
-    wait_for_line "$dir/stderr.txt" '^\[ *1 s\]' "$pid" "$(bounded $((start_timeout + CONSORT_WARMUP + 30)))" ||
+    # The measured phase's lines ("[   1 s]    6,512 acked ..."), not the warm-up's ("[   1 s] warm-up ...").
+    wait_for_line "$dir/stderr.txt" '^\[ *1 s\] +[0-9]' "$pid" "$(bounded $((start_timeout + CONSORT_WARMUP + 30)))" ||
         die "consort: the measured phase did not start (see $dir/stderr.txt):
 $(tail -n 15 "$dir/stderr.txt")"
     [[ -f $SANDBOX_DIR/network.json ]] || die "consort: the sandbox wrote no $SANDBOX_DIR/network.json"
@@ -601,7 +605,7 @@ $(tail -n 15 "$dir/stderr.txt")"
     cp "$SANDBOX_DIR/network.json" "$dir/network.json"
 
     sample_cpu "$dir/cpu-start.jsonl" "${procs[@]}"
-    wait_for_line "$dir/stderr.txt" "^\[ *$((SECONDS_MEASURED - 1)) s\]" "$pid" "$(bounded $((SECONDS_MEASURED + 30)))" ||
+    wait_for_line "$dir/stderr.txt" "^\[ *$((SECONDS_MEASURED - 1)) s\] +[0-9]" "$pid" "$(bounded $((SECONDS_MEASURED + 30)))" ||
         die "consort: the measured phase did not run to its end (see $dir/stderr.txt)"
     sample_cpu "$dir/cpu-end.jsonl" "${procs[@]}"
 
@@ -681,6 +685,21 @@ print_summary() {
                              .medians.consort.commitLatencyMsP99] | @tsv' "$OUT/results.json")
     awk -v a="$a" -v b="$b" -v l="$l" 'BEGIN {
         printf "ratio %.2f (consort %.0f tx/s, etcd %.0f tx/s, p99 %s ms)\n", (b > 0 ? a / b : 0), a, b, l }'
+}
+
+# throughput.png and commit-latency.png: a panel per round, Consort's per-second timeline and etcd's
+# whole-run figures from wrk as a level line.
+write_charts() {
+    local args=() r e
+    for ((r = 1; r <= ROUNDS; r++)); do
+        e="$OUT/round-$r/etcd/result.json"
+        args+=(--panel "round $r"
+            --series "consort, 3 nodes=$OUT/round-$r/consort/loggingload.json"
+            --flat "etcd, 3 members: wrk's figures of the whole run (no per-second figures)=$(jq -r '"\(.putsPerSecond),\(.latencyMsP50),\(.latencyMsP99)"' "$e")@$SECONDS_MEASURED")
+    done
+    timeout "$(bounded 60)" "$JAVA" -cp "$BENCH_JAR" org.consort.bench.chart.TimelineChart --out-dir "$OUT" \
+        --title "Logging writes and etcd puts" --y-unit writes "${args[@]}" >"$OUT/charts.log" 2>&1 ||
+        log "could not draw the charts (see $OUT/charts.log)"
 }
 
 # --- main --------------------------------------------------------------------------------------
@@ -769,6 +788,7 @@ main() {
     rm -rf "$OUT/tmp"
 
     write_results
+    write_charts
     print_summary | tee "$OUT/summary.txt"
     log "done in $(($(date +%s) - START_EPOCH)) s; results in $OUT"
 }

@@ -110,6 +110,7 @@ public final class TimelineChart {
     static XYChart throughputChart(String title, String unit, Panel panel) {
         XYChart c = chart(title + " - committed " + unit + " per second" + suffix(panel), unit + " committed in the second");
         c.getStyler().setYAxisMin(0.0);
+        legendFits(c, panel, 1);
         int colour = 0;
         for (Series s : panel.series()) {
             List<Double> x = new ArrayList<>();
@@ -135,6 +136,7 @@ public final class TimelineChart {
                 + suffix(panel), "ms" + (positive ? " (log scale)" : ""));
         c.getStyler().setYAxisLogarithmic(positive);
         c.getStyler().setYAxisLogarithmicDecadeOnly(false);
+        legendFits(c, panel, 2);
         int colour = 0;
         for (Series s : panel.series()) {
             Color col = PALETTE[colour++ % PALETTE.length];
@@ -154,6 +156,14 @@ public final class TimelineChart {
             }
         }
         return c;
+    }
+
+    /** Lays the legend out in a column when its entries ({@code perSeries} for each series) would not fit in one row. */
+    private static void legendFits(XYChart c, Panel panel, int perSeries) {
+        int chars = panel.series().stream().mapToInt(s -> (s.label().length() + 8) * perSeries).sum();
+        if (chars * 7 > WIDTH - 40) {
+            c.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        }
     }
 
     private static String suffix(Panel panel) {
