@@ -141,6 +141,16 @@ class NodeTest {
         // None of the above wrote anything: refusals are answered before any write, so this holds at once.
         assertThat(user.get("/app/log/private?id=1").status()).isEqualTo(404);
         assertThat(node.lastSeqno()).isEqualTo(before);
+
+        // A chunked body within the bound is read whole, over several buffers.
+        String longMessage = "m".repeat(5_000);
+        Response chunkedOk = user11.send(HttpRequest.newBuilder(user11.baseUri().resolve("/app/log/private"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        ("{\"id\": 424242, \"msg\": \"" + longMessage + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+        assertThat(chunkedOk.status()).isEqualTo(200);
+        TestNetwork.awaitSigned(node);
+        assertThat(user.get("/app/log/private?id=424242").json().path("msg").asText()).isEqualTo(longMessage);
     }
 
     @Test

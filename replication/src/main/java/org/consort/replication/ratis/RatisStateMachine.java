@@ -195,14 +195,17 @@ final class RatisStateMachine extends BaseStateMachine {
         File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Files.createDirectories(tmpDir);
         Path tmp = Files.createTempFile(tmpDir, "snapshot-", ".part");
+        MD5Hash md5;
         try {
             w.write(tmp);
             Files.createDirectories(target.toPath().getParent());
+            // The digest file first: Ratis, looking at the folder meanwhile, never sees a snapshot without one.
+            md5 = MD5FileUtil.computeMd5ForFile(tmp.toFile());
+            MD5FileUtil.saveMD5File(target, md5);
             Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
-        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
         snapshotBytes = Files.size(target.toPath());
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
         LOG.info("{}: snapshot taken at term {} index {} in {} ms", getId(), last.getTerm(), last.getIndex(),
