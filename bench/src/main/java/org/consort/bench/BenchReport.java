@@ -60,7 +60,7 @@ final class BenchReport {
             check.put("ok", null);
             check.put("what", sandbox ? "the ledger could not be verified: " + logging.getOrDefault("ledgerVerifyError",
                     logging.getOrDefault("ledgerVerifySkipped", "no result"))
-                    : "not checked: the ledger of a network bench did not start is not its to stop and verify");
+                    : "the ledger of a network that bench did not start is not bench's to stop and verify");
         }
         r.put("check", check);
         r.put("details", logging);

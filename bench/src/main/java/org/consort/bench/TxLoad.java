@@ -530,51 +530,42 @@ final class TxLoad {
 
     /** Fetches every sent transaction's receipt (each client its own, in batches): block, status, the workload's tally. */
     private static void fetchReceipts(List<ClientRun> runs, Workload w) throws Exception {
-        List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
-        List<Thread> threads = new ArrayList<>();
-        for (ClientRun r : runs) {
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    List<Integer> txs = new ArrayList<>();
-                    List<String> hashes = new ArrayList<>();
-                    for (int i = 0; i < r.sent; i++) {
-                        List<String> h = r.requests.get(i).hashes();
-                        for (int k = 0; k < h.size(); k++) {
-                            txs.add(r.firstTx[i] + k);
-                            hashes.add(h.get(k));
-                        }
+        try {
+            parallel(runs.size(), c -> {
+                ClientRun r = runs.get(c);
+                List<Integer> txs = new ArrayList<>();
+                List<String> hashes = new ArrayList<>();
+                for (int i = 0; i < r.sent; i++) {
+                    List<String> h = r.requests.get(i).hashes();
+                    for (int k = 0; k < h.size(); k++) {
+                        txs.add(r.firstTx[i] + k);
+                        hashes.add(h.get(k));
                     }
-                    for (int from = 0; from < txs.size(); from += RECEIPT_BATCH) {
-                        StringBuilder b = new StringBuilder("[");
-                        int to = Math.min(txs.size(), from + RECEIPT_BATCH);
-                        for (int j = from; j < to; j++) {
-                            b.append(j > from ? "," : "").append("{\"jsonrpc\":\"2.0\",\"id\":").append(j)
-                                    .append(",\"method\":\"eth_getTransactionReceipt\",\"params\":[\"").append(hashes.get(j))
-                                    .append("\"]}");
-                        }
-                        JsonNode answer = JSON.readTree(r.client.http.post("/app/ethereum", b.append(']').toString())
-                                .getContentAsString());
-                        for (JsonNode a : answer) {
-                            JsonNode receipt = a.path("result");
-                            if (!receipt.isObject()) {
-                                continue;
-                            }
-                            int tx = txs.get(a.path("id").asInt());
-                            r.block[tx] = Long.decode(receipt.path("blockNumber").asText());
-                            r.status[tx] = (byte) (receipt.path("status").asText().equals("0x1") ? 1 : 0);
-                            r.tally[tx] = w.tally(receipt);
-                        }
-                    }
-                } catch (Exception e) {
-                    failures.add(e);
                 }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("could not fetch the receipts: " + failures.getFirst(), failures.getFirst());
+                for (int from = 0; from < txs.size(); from += RECEIPT_BATCH) {
+                    StringBuilder b = new StringBuilder("[");
+                    int to = Math.min(txs.size(), from + RECEIPT_BATCH);
+                    for (int j = from; j < to; j++) {
+                        b.append(j > from ? "," : "").append("{\"jsonrpc\":\"2.0\",\"id\":").append(j)
+                                .append(",\"method\":\"eth_getTransactionReceipt\",\"params\":[\"").append(hashes.get(j))
+                                .append("\"]}");
+                    }
+                    JsonNode answer = JSON.readTree(r.client.http.post("/app/ethereum", b.append(']').toString())
+                            .getContentAsString());
+                    for (JsonNode a : answer) {
+                        JsonNode receipt = a.path("result");
+                        if (!receipt.isObject()) {
+                            continue;
+                        }
+                        int tx = txs.get(a.path("id").asInt());
+                        r.block[tx] = Long.decode(receipt.path("blockNumber").asText());
+                        r.status[tx] = (byte) (receipt.path("status").asText().equals("0x1") ? 1 : 0);
+                        r.tally[tx] = w.tally(receipt);
+                    }
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("could not fetch the receipts: " + e, e);
         }
     }
 
