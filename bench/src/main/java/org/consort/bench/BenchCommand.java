@@ -115,7 +115,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--presign-rate", paramLabel = "R",
             description = "erc20, smallbank, closed loop: sign as many transactions before the run as R operations/s "
-                    + "would use (default: 3000, times --batch); a client that runs out stops early, which the summary says.")
+                    + "would use (default: 3000, or 6000 with --batch above 1); a client that runs out stops early, which the summary "
+                    + "says.")
     Integer presignRate;
 
     @Option(names = "--jar", paramLabel = "FILE", hidden = true,
@@ -257,7 +258,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The requests each Ethereum client signs before the run: what the rate (or the presign rate) needs, and one more. */
     int requestsPerClient() {
-        double perSecond = rate != null ? rate : presignRate != null ? presignRate : 3000.0 * operationsPerRequest();
+        double perSecond = rate != null ? rate : presignRate != null ? presignRate : operationsPerRequest() > 1 ? 6000.0 : 3000.0;
         double requests = perSecond * (seconds + warmup) / ((double) effectiveClients() * operationsPerRequest());
         return (int) Math.min(Integer.MAX_VALUE - 1, Math.ceil(requests)) + 1;
     }

@@ -77,10 +77,12 @@ class BenchCommandTest {
         // Batches of 20: a twentieth of the requests.
         assertThat(parse("erc20", "--rate", "1000", "--batch", "20", "--seconds", "30", "--warmup", "10").requestsPerClient())
                 .isEqualTo(64);
-        // Closed loop: as if at --presign-rate (3,000/s by default, times the batch).
+        // Closed loop: as if at --presign-rate (3,000/s by default, 6,000/s with batches).
         assertThat(parse("smallbank", "--clients", "10", "--seconds", "9", "--warmup", "1").requestsPerClient()).isEqualTo(3001);
         assertThat(parse("smallbank", "--clients", "10", "--seconds", "9", "--warmup", "1", "--presign-rate", "100")
                 .requestsPerClient()).isEqualTo(101);
+        // 6,000/s for 40 s over 32 clients in batches of 20: 375 requests each, and one more.
+        assertThat(parse("erc20", "--batch", "20", "--seconds", "30", "--warmup", "10").requestsPerClient()).isEqualTo(376);
     }
 
     @Test
