@@ -130,12 +130,8 @@ public final class TimelineChart {
     }
 
     static XYChart latencyChart(String title, Panel panel) {
-        boolean positive = panel.series().stream().flatMap(s -> s.points().stream())
-                .allMatch(p -> (p.p50() == null || p.p50() > 0) && (p.p99() == null || p.p99() > 0));
-        XYChart c = chart(title + " - commit latency p50 (solid) and p99 (dashed) of what committed in each second"
-                + suffix(panel), "ms" + (positive ? " (log scale)" : ""));
-        c.getStyler().setYAxisLogarithmic(positive);
-        c.getStyler().setYAxisLogarithmicDecadeOnly(false);
+        XYChart c = chart(title + " - commit latency, p50 solid, p99 dashed" + suffix(panel), "ms");
+        c.getStyler().setYAxisMin(0.0);
         legendFits(c, panel, 2);
         int colour = 0;
         for (Series s : panel.series()) {
