@@ -286,6 +286,11 @@ public final class ApiHandler extends Handler.Abstract {
         if (n < length) {
             throw new HttpError(400, "InvalidInput", "the request body ended after " + n + " of its " + length + " bytes");
         }
+        // Read to the end as well: a request whose content was not read to its end may cost the
+        // client its connection (Jetty cannot reuse it before the content is consumed).
+        if (in.read() != -1) {
+            throw new HttpError(400, "InvalidInput", "the request body is longer than its declared " + length + " bytes");
+        }
         return data;
     }
 
