@@ -106,7 +106,7 @@ class LoggingEndToEndIT {
             chunk = files.filter(p -> p.getFileName().toString().startsWith("ledger_")).sorted().findFirst().orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(chunk);
-        bytes[bytes.length / 2] ^= 0x01;
+        bytes[insideAnEntry(bytes, bytes.length / 2)] ^= 0x01;
         Files.write(chunk, bytes);
         ConsortProcess.Result corrupt = ConsortProcess.run(Duration.ofSeconds(120), "ledger", "verify", copy.toString(),
                 "--service-cert", network.get("serviceCert").asText());
@@ -147,6 +147,27 @@ class LoggingEndToEndIT {
     }
 
     /** Changes one hex digit of the first Merkle proof step of a JSON receipt. */
+    /**
+     * {@code at}, or the first byte after it that is not an entry's 4-byte length field (the file
+     * header is 24 bytes, then each entry is its length and that many bytes). A flipped length
+     * field in the open chunk can make the rest of the file look like an entry cut short by a
+     * crash, which a node drops at start (a torn tail) rather than calls corrupt.
+     */
+    private static int insideAnEntry(byte[] chunk, int at) {
+        int offset = 24;
+        while (offset + 4 <= chunk.length) {
+            int length = java.nio.ByteBuffer.wrap(chunk, offset, 4).getInt();
+            if (at < offset + 4) {
+                return Math.max(at, offset + 4);
+            }
+            if (at < offset + 4 + length) {
+                return at;
+            }
+            offset += 4 + length;
+        }
+        throw new IllegalStateException("offset " + at + " is past the last entry");
+    }
+
     private static String flipHexDigit(String json) throws Exception {
         com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
         com.fasterxml.jackson.databind.node.ObjectNode step =
