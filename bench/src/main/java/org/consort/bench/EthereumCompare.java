@@ -861,7 +861,7 @@ public final class EthereumCompare {
         int users = clients.size();
         deploy(clients, w);
         // Open each client's connections before the clock starts (TLS handshakes are not part of a transfer).
-        parallel(users * window, i -> call(clients.get(i / window), "eth_chainId", "[]"));
+        TxLoad.parallel(users * window, i -> call(clients.get(i / window), "eth_chainId", "[]"));
         long blockBefore = Long.decode(call(clients.get(0), "eth_blockNumber", "[]").asText());
 
         long[][] sent = new long[users][count];
@@ -931,7 +931,7 @@ public final class EthereumCompare {
         long[][] blockOf = new long[users][count];
         AtomicLong notOk = new AtomicLong();
         AtomicLong missing = new AtomicLong();
-        parallel(users, u -> {
+        TxLoad.parallel(users, u -> {
             List<Integer> ok = new ArrayList<>();
             for (int n = 0; n < count; n++) {
                 if (answered[u][n] != 0) {
@@ -1250,7 +1250,7 @@ public final class EthereumCompare {
 
     /** Deploys every user's token (nonce 0) at once and checks receipt and address. */
     private static void deploy(List<Rpc> clients, Workload w) throws Exception {
-        parallel(clients.size(), u -> {
+        TxLoad.parallel(clients.size(), u -> {
             JsonNode a = JSON.readTree(clients.get(u).post(EthTransactions.sendRawCall(w.deploys.get(u), 1)));
             if (!a.hasNonNull("result")) {
                 throw new IllegalStateException("deployment failed: " + a);
@@ -1400,33 +1400,6 @@ public final class EthereumCompare {
     }
 
     // ---- Helpers --------------------------------------------------------------------------
-
-    @FunctionalInterface
-    interface IndexTask {
-        void run(int i) throws Exception;
-    }
-
-    /** Runs {@code task(0..n-1)} on virtual threads; rethrows the first failure. */
-    private static void parallel(int n, IndexTask task) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
-        for (int i = 0; i < n; i++) {
-            int me = i;
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    task.run(me);
-                } catch (Exception e) {
-                    failures.add(e);
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (!failures.isEmpty()) {
-            throw failures.get(0);
-        }
-    }
 
     private static double percentileMs(List<Long> nanos, double p) {
         if (nanos.isEmpty()) {
