@@ -32,20 +32,16 @@ public final class EthereumApp implements AutoCloseable {
     private final Subscriptions subscriptions;
 
     /**
-     * Store versions the application needs kept readable: each block is one version, so this
-     * keeps the state of at least the last 128 blocks even with several other transactions
-     * (signatures, governance, other applications) per block.
+     * Blocks whose state stays readable (balances, storage, calls at an older block), as geth
+     * keeps the state of its last 128 blocks; each block is one store version, which the store
+     * keeps for this even when other transactions have pushed it out of its recent history.
      */
-    public static final int HISTORY_VERSIONS_MIN = 1_000;
+    public static final int STATE_BLOCKS_KEPT = 128;
 
-    /** @throws IllegalArgumentException when the store keeps fewer than {@link #HISTORY_VERSIONS_MIN} old versions */
     public EthereumApp(Store store, WriteSubmitter writer, EthereumConfig config, InstantSource clock,
             RandomGenerator random) {
-        if (store.config().historyVersionsKept() < HISTORY_VERSIONS_MIN) {
-            throw new IllegalArgumentException("the Ethereum application needs a history of at least "
-                    + HISTORY_VERSIONS_MIN + " versions kept whatever their size (state queries answer for the last 128"
-                    + " blocks at least); the store keeps " + store.config().historyVersionsKept());
-        }
+        String head = EthereumMaps.HEAD.name();
+        store.keepVersions(ws -> ws.writesMap(head), STATE_BLOCKS_KEPT);
         this.store = store;
         this.config = config;
         EthereumLimits limits = config.limits();

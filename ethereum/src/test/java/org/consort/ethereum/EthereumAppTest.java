@@ -42,6 +42,36 @@ class EthereumAppTest {
     }
 
     @Test
+    void theStateOfTheLast128BlocksStaysReadableWhateverCameBetweenThem() {
+        // A store whose recent history is 4 versions: the blocks' states are kept apart from it.
+        try (TestChain small = new TestChain(EthereumLimits.defaults(), "0", new org.consort.kv.StoreConfig(4))) {
+            org.consort.kv.MapName<byte[], byte[]> other = org.consort.kv.MapName.raw("public:other");
+            for (int block = 1; block <= EthereumApp.STATE_BLOCKS_KEPT + 2; block++) {
+                small.send(A, small.alice.legacy(small.chainId, block - 1, BigInteger.ZERO, 21_000, small.bob.address,
+                        BigInteger.ONE, new byte[0]));
+                for (int i = 0; i < 10; i++) { // other transactions between blocks push them out of the recent history
+                    org.consort.kv.WriteTx tx = small.store.writeTx();
+                    tx.write(other).put(new byte[] {(byte) i}, new byte[] {(byte) block});
+                    small.store.globalCommit(((org.consort.kv.CommitResult.Committed) small.store.commit(tx)).version());
+                }
+                if (block == 3) {
+                    assertThat(small.result(B, "eth_getBalance", small.bob.address.toString(), "0x1").asText())
+                            .isEqualTo("0x" + TestChain.FUNDS.add(BigInteger.ONE).toString(16));
+                }
+            }
+            long head = quantity(small.result(A, "eth_blockNumber"));
+            assertThat(head).isEqualTo(EthereumApp.STATE_BLOCKS_KEPT + 2);
+            long oldestKept = head - EthereumApp.STATE_BLOCKS_KEPT + 1;
+            assertThat(small.result(B, "eth_getBalance", small.bob.address.toString(), "0x" + Long.toHexString(oldestKept))
+                    .asText()).isEqualTo("0x" + TestChain.FUNDS.add(BigInteger.valueOf(oldestKept)).toString(16));
+            assertThat(small.error(B, "eth_getBalance", small.bob.address.toString(), "0x" + Long.toHexString(oldestKept - 1))
+                    .get("message").asText())
+                    .isEqualTo("historical state of block " + (oldestKept - 1) + " is not available: this node keeps the"
+                            + " state of the last 128 blocks");
+        }
+    }
+
+    @Test
     void basicsAnswerAsEthereumNodesDo() {
         assertThat(chain.result(A, "eth_chainId").asText()).isEqualTo("0x539");
         assertThat(chain.result(A, "net_version").asText()).isEqualTo("1337");

@@ -31,7 +31,7 @@ final class TestChain implements AutoCloseable {
     final TestWallet carol = new TestWallet(3);
     final AtomicLong nowMs = new AtomicLong(1_700_000_000_000L);
     final InstantSource clock = () -> Instant.ofEpochMilli(nowMs.get());
-    final Store store = new Store(new StoreConfig(100_000));
+    final Store store;
     final EthereumApp app;
     final long chainId;
     private long ids;
@@ -41,6 +41,11 @@ final class TestChain implements AutoCloseable {
     }
 
     TestChain(EthereumLimits limits, String gasPriceWei) {
+        this(limits, gasPriceWei, new StoreConfig(100_000));
+    }
+
+    TestChain(EthereumLimits limits, String gasPriceWei, StoreConfig storeConfig) {
+        store = new Store(storeConfig);
         EthereumConfig config = new EthereumConfig(null, null, null, gasPriceWei, null,
                 Map.of(alice.address.toString(), FUNDS.toString(), bob.address.toString(), FUNDS.toString()),
                 List.of(new EthereumConfig.UserBinding(ALICE_USER, List.of(alice.address.toString())),

@@ -2,7 +2,9 @@ package org.consort.kv;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -12,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.consort.common.InvariantViolation;
 
 /**
@@ -38,6 +41,10 @@ public final class Store {
     private record Head(State state, int rollbacks) {
     }
 
+    /** Versions a {@link #keepVersions} rule holds, oldest first; guarded by commitLock. */
+    private record KeepRule(Predicate<WriteSet> selects, int count, ArrayDeque<Long> versions) {
+    }
+
     private record HookBinding<K, V>(MapName<K, V> map, GlobalCommitHook<K, V> hook) {
         void run(long version, WriteSet ws) {
             hook.onCommit(version, ws.writes(map));
@@ -55,6 +62,14 @@ public final class Store {
     private volatile long globalCommitVersion;
     /** Sum of {@link WriteSet#bytes()} over the versions in the history; guarded by commitLock. */
     private long historyBytes;
+    private final List<KeepRule> keepRules = new CopyOnWriteArrayList<>();
+    /** Per version held by keep rules, how many hold it; guarded by commitLock. */
+    private final Map<Long, Integer> kept = new HashMap<>();
+    /**
+     * Versions below this one have left the recent history: those still in {@link #history} are
+     * there because a keep rule holds them. Guarded by commitLock.
+     */
+    private long recentFrom;
 
     /** An empty store at version 0. */
     public Store(StoreConfig config) {
@@ -66,6 +81,7 @@ public final class Store {
         this.head = new Head(initial, 0);
         this.history.put(initial.version(), initial);
         this.globalCommitVersion = initial.version();
+        this.recentFrom = initial.version();
     }
 
     /**
@@ -82,7 +98,22 @@ public final class Store {
         return head.state().version();
     }
 
-    /** The oldest version still readable. */
+    /**
+     * Keeps readable, besides the recent history ({@link StoreConfig}), the last {@code count}
+     * versions whose write set {@code selects} picks, as long as they are not rolled back: an
+     * application that answers for a few older states names them, instead of every version back to
+     * the oldest of them being kept (the Ethereum application keeps its last 128 blocks this way).
+     * Applies to versions made from now on; register before the store is used.
+     */
+    public void keepVersions(Predicate<WriteSet> selects, int count) {
+        Objects.requireNonNull(selects, "selects");
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        keepRules.add(new KeepRule(selects, count, new ArrayDeque<>()));
+    }
+
+    /** The oldest version still readable (versions after it may have left, unless recent or kept by a rule). */
     public long oldestVersion() {
         return history.firstKey();
     }
@@ -224,7 +255,38 @@ public final class Store {
         history.put(next.version(), next);
         historyBytes += writtenBytes(next);
         head = new Head(next, head.rollbacks());
+        WriteSet ws = next.producedBy();
+        if (ws != null) {
+            for (KeepRule rule : keepRules) {
+                if (rule.selects().test(ws)) {
+                    rule.versions().addLast(next.version());
+                    kept.merge(next.version(), 1, Integer::sum);
+                    if (rule.versions().size() > rule.count()) {
+                        release(rule.versions().pollFirst());
+                    }
+                }
+            }
+        }
         trimHistory();
+    }
+
+    /** Caller holds commitLock. A rule lets go of {@code version}: it leaves if no longer recent nor held. */
+    private void release(long version) {
+        Integer n = kept.get(version);
+        if (n == null) {
+            return;
+        }
+        if (n > 1) {
+            kept.put(version, n - 1);
+            return;
+        }
+        kept.remove(version);
+        if (version < recentFrom && history.size() > 1) {
+            State s = history.remove(version);
+            if (s != null) {
+                historyBytes -= writtenBytes(s);
+            }
+        }
     }
 
     private static long writtenBytes(State s) {
@@ -232,24 +294,31 @@ public final class Store {
     }
 
     /**
-     * Caller holds commitLock. The oldest version leaves while more than historyVersionsMax are
-     * older than the latest, or while the history holds more than historyBytesMax and more than
-     * historyVersionsMin versions are older than the latest; never one above the global commit point.
+     * Caller holds commitLock. A version leaves the recent history while more than
+     * historyVersionsMax are newer, or while the history holds more than historyBytesMax and more
+     * than historyVersionsMin versions are newer; never one at or above the global commit point.
+     * A version that leaves the recent history stays readable while a keep rule holds it.
      */
     private void trimHistory() {
         long latest = version();
         long keepFrom = Math.min(latest - config.historyVersionsMax(), globalCommitVersion);
         long bytesFrom = Math.min(latest - config.historyVersionsMin(), globalCommitVersion);
-        while (history.size() > 1) {
-            var oldest = history.firstEntry();
+        while (true) {
+            var oldest = history.ceilingEntry(recentFrom);
+            if (oldest == null || oldest.getKey() >= latest) {
+                return;
+            }
             long v = oldest.getKey();
             boolean overCount = v < keepFrom;
             boolean overBytes = historyBytes > config.historyBytesMax() && v < bytesFrom;
             if (!overCount && !overBytes) {
                 return;
             }
-            history.remove(v);
-            historyBytes -= writtenBytes(oldest.getValue());
+            recentFrom = v + 1;
+            if (!kept.containsKey(v)) {
+                history.remove(v);
+                historyBytes -= writtenBytes(oldest.getValue());
+            }
         }
     }
 
@@ -275,6 +344,11 @@ public final class Store {
             State target = history.get(version);
             InvariantViolation.check(target != null, "version " + version + " is above the global commit point"
                     + " but is not in the history");
+            for (KeepRule rule : keepRules) {
+                while (!rule.versions().isEmpty() && rule.versions().peekLast() > version) {
+                    release(rule.versions().pollLast());
+                }
+            }
             var dropped = history.tailMap(version, false);
             for (State d : dropped.values()) {
                 historyBytes -= writtenBytes(d);
@@ -302,6 +376,9 @@ public final class Store {
                 history.clear();
                 history.put(state.version(), state);
                 historyBytes = writtenBytes(state);
+                keepRules.forEach(rule -> rule.versions().clear());
+                kept.clear();
+                recentFrom = state.version();
                 // A rollback to "before everything" makes every open write transaction conflict.
                 rollbackTargets.add(-1L);
                 head = new Head(state, head.rollbacks() + 1);

@@ -19,8 +19,8 @@ package org.consort.kv;
  */
 public record StoreConfig(int historyVersionsMax, long historyBytesMax, int historyVersionsMin) {
 
-    /** A window large enough for historical reads of recent transactions. */
-    public static final int HISTORY_VERSIONS_MAX_DEFAULT = 1_000;
+    /** Recent versions kept: enough for reads of the latest transactions and for rollbacks; older ones are read from the ledger. */
+    public static final int HISTORY_VERSIONS_MAX_DEFAULT = 128;
     /** 256 MiB of keys and values written by the versions kept. */
     public static final long HISTORY_BYTES_MAX_DEFAULT = 256L << 20;
 

@@ -120,6 +120,11 @@ public final class WriteSet {
         return Collections.unmodifiableList(names);
     }
 
+    /** Whether it writes {@code mapName} (puts or removes). */
+    public boolean writesMap(String mapName) {
+        return find(mapName) != null;
+    }
+
     /** The writes to {@code mapName} in key order; empty if the map was not written. */
     public List<KeyWrite> writes(String mapName) {
         MapWrites m = find(mapName);

@@ -71,4 +71,73 @@ class StoreHistoryTest {
         assertThat(new StoreConfig(8).historyVersionsKept()).isEqualTo(8);
         assertThat(new StoreConfig(8, 1, 3).historyVersionsKept()).isEqualTo(3);
     }
+
+    private static final MapName<byte[], byte[]> BLOCKS = MapName.raw("blocks");
+
+    /** Commits, globally commits, and writes the "blocks" map too when {@code block}. */
+    private static long write(Store store, int key, boolean block) {
+        WriteTx tx = store.writeTx();
+        tx.write(M).put(new byte[] {(byte) key}, new byte[] {(byte) key});
+        if (block) {
+            tx.write(BLOCKS).put(new byte[] {0}, new byte[] {(byte) key});
+        }
+        long v = ((CommitResult.Committed) store.commit(tx)).version();
+        store.globalCommit(v);
+        return v;
+    }
+
+    @Test
+    void aKeepRuleHoldsItsLastVersionsPastTheRecentHistoryAndLetsTheOthersGo() {
+        Store store = new Store(new StoreConfig(4));
+        store.keepVersions(ws -> ws.writesMap("blocks"), 3);
+        java.util.List<Long> blocks = new java.util.ArrayList<>();
+        for (int i = 1; i <= 60; i++) {
+            long v = write(store, i, i % 10 == 0);
+            if (i % 10 == 0) {
+                blocks.add(v);
+            }
+        }
+        // The recent history: the latest version and the 4 before it.
+        for (long v = store.version() - 4; v <= store.version(); v++) {
+            assertThat(store.readTxAt(v).read(M).get(new byte[] {(byte) v})).isPresent();
+        }
+        // The last 3 block versions stay, with the state as of each; the versions between them left.
+        for (long v : blocks.subList(blocks.size() - 3, blocks.size())) {
+            assertThat(store.readTxAt(v).read(BLOCKS).get(new byte[] {0})).contains(new byte[] {(byte) v});
+            assertThat(store.readTxAt(v).read(M).get(new byte[] {(byte) (v + 1)})).isEmpty();
+        }
+        assertThatThrownBy(() -> store.readTxAt(blocks.get(blocks.size() - 4))).isInstanceOf(VersionUnavailable.class);
+        assertThatThrownBy(() -> store.readTxAt(blocks.get(blocks.size() - 1) + 1)).isInstanceOf(VersionUnavailable.class);
+        assertThat(store.oldestVersion()).isEqualTo(blocks.get(blocks.size() - 3));
+    }
+
+    @Test
+    void keptVersionsThatARollbackDropsAreForgotten() {
+        Store store = new Store(new StoreConfig(2));
+        store.keepVersions(ws -> ws.writesMap("blocks"), 4);
+        long committed = write(store, 1, true);
+        for (int i = 0; i < 3; i++) { // speculative blocks, never globally committed
+            WriteTx tx = store.writeTx();
+            tx.write(BLOCKS).put(new byte[] {0}, new byte[] {9});
+            store.commit(tx);
+        }
+        store.rollback(committed);
+        for (int i = 2; i <= 20; i++) {
+            write(store, i, false);
+        }
+        // The committed block is still held, by itself: the rolled-back ones left no hold behind.
+        assertThat(store.readTxAt(committed).read(M).get(new byte[] {1})).isPresent();
+        assertThat(store.oldestVersion()).isEqualTo(committed);
+        java.util.List<Long> later = new java.util.ArrayList<>();
+        for (int i = 21; i <= 24; i++) {
+            later.add(write(store, i, true));
+        }
+        for (int i = 25; i <= 30; i++) {
+            write(store, i, false);
+        }
+        assertThatThrownBy(() -> store.readTxAt(committed)).isInstanceOf(VersionUnavailable.class);
+        for (long v : later) {
+            assertThat(store.readTxAt(v).read(M).get(new byte[] {(byte) v})).isPresent();
+        }
+    }
 }

@@ -27,11 +27,17 @@ public record Limits(int requestBodyBytesMax, int requestHeaderBytesMax, int htt
         int connectionsMax, int pendingEntriesMax, int writeAttemptsMax, int logMessageBytesMax,
         int historyVersionsMax, long historyBytesMax, int http2StreamsMax, long idleTimeoutMs) {
 
-    /** Versions kept whatever their size (the Ethereum application needs 1,000 for its 128 blocks). */
-    public static final int HISTORY_VERSIONS_FLOOR = 1_000;
+    /**
+     * Versions kept whatever their size. Each version kept holds the tree nodes its writes
+     * replaced, so a long history of large versions (Ethereum blocks of hundreds of transactions)
+     * is most of what the collector must copy or mark; the Ethereum application keeps the states
+     * of its last 128 blocks apart from this (see {@code Store.keepVersions}).
+     */
+    public static final int HISTORY_VERSIONS_FLOOR = 128;
 
     public static Limits defaults() {
-        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, 1_000, 256L << 20, 128, 60_000);
+        return new Limits(1 << 20, 16 << 10, 200, 1024, 20_000, 16, 64 << 10, org.consort.kv.StoreConfig.HISTORY_VERSIONS_MAX_DEFAULT,
+                org.consort.kv.StoreConfig.HISTORY_BYTES_MAX_DEFAULT, 128, 60_000);
     }
 
     /** From a config file: every bound left out takes its default. */

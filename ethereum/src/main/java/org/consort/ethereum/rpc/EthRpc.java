@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.consort.ethereum.EthereumApp;
 import org.consort.ethereum.EthereumLimits;
 import org.consort.ethereum.JsonSupport;
 import org.consort.ethereum.Sequencer;
@@ -295,8 +296,7 @@ public final class EthRpc {
             return store.readTxAt(version);
         } catch (VersionUnavailable e) {
             throw RpcError.server("historical state of block " + number + " is not available: this node keeps the state"
-                    + " from Consort transaction " + store.oldestVersion() + " on (its last "
-                    + store.config().historyVersionsKept() + " at least)");
+                    + " of the last " + EthereumApp.STATE_BLOCKS_KEPT + " blocks");
         }
     }
 
