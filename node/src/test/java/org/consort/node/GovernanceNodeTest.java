@@ -110,6 +110,69 @@ class GovernanceNodeTest {
         assertThat(again.get("/node/state").json().get("ledgerSecretVersion").asInt()).isEqualTo(2);
     }
 
+    @Test
+    void ackAnswersTheMembersNewStatusAndItsId() throws Exception {
+        MemberClient member = net.memberClient(node);
+        assertThat(net.anonymous(node).get("/gov/service/members").json().at("/value/0/status").asText())
+                .isEqualTo("Accepted");
+        ConsortClient.Response ack = member.activate(); // :update, then the signed :ack
+        assertThat(ack.status()).as(ack.text()).isEqualTo(200);
+        // The status is the member's status after the ack, not its id; the id has its own field.
+        assertThat(ack.json().get("status").asText()).isEqualTo("Active");
+        assertThat(ack.json().get("memberId").asText()).isEqualTo(member.memberId());
+        assertThat(net.anonymous(node).get("/gov/service/members").json().at("/value/0/status").asText())
+                .isEqualTo("Active");
+    }
+
+    @Test
+    void onlyTheProposerWithdrawsAnOpenProposalWhichThenTakesNoBallots() throws Exception {
+        MemberClient member = net.memberClient(node);
+        assertThat(member.activate().status()).isEqualTo(200);
+        // A second Active member, admitted by vote, so that a proposal stays Open without a majority.
+        String admit = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(Map.of("actions",
+                List.of(Map.of("name", "set_member", "args", Map.of("cert", java.nio.file.Files.readString(net.strangerCert))))));
+        String admitted = member.propose(admit).json().get("proposalId").asText();
+        assertThat(member.vote(admitted, MemberClient.ACCEPT_BALLOT).json().get("state").asText()).isEqualTo("Accepted");
+        MemberClient other = MemberClient.connect("https://127.0.0.1:" + node.port(), net.serviceCert(),
+                net.strangerCert, net.strangerKey);
+        ConsortClient.Response otherAck = other.activate();
+        assertThat(otherAck.status()).as(otherAck.text()).isEqualTo(200);
+        assertThat(otherAck.json().get("status").asText()).isEqualTo("Active");
+
+        ConsortClient.Response created = member.propose("{\"actions\": [{\"name\": \"transition_service_to_open\", \"args\": {}}]}");
+        String id = created.json().get("proposalId").asText();
+        assertThat(created.json().get("state").asText()).isEqualTo("Open");
+
+        // Another member may not withdraw it.
+        ConsortClient.Response notProposer = other.withdraw(id);
+        assertThat(notProposer.status()).as(notProposer.text()).isEqualTo(403);
+        assertThat(notProposer.json().at("/error/code").asText()).isEqualTo("NOT_PROPOSER");
+        assertThat(member.proposal(id).json().get("state").asText()).isEqualTo("Open");
+        // The documented path is routed to withdraw, not to GET /gov/members/proposals/{proposalId}.
+        ConsortClient.Response get = net.anonymous(node).get("/gov/members/proposals/" + id + ":withdraw");
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(get.text()).contains("allowed: POST");
+
+        ConsortClient.Response withdrawn = member.withdraw(id);
+        assertThat(withdrawn.status()).as(withdrawn.text()).isEqualTo(200);
+        assertThat(withdrawn.json().get("proposalId").asText()).isEqualTo(id);
+        assertThat(withdrawn.json().get("state").asText()).isEqualTo("Withdrawn");
+        assertThat(net.anonymous(node).get("/gov/members/proposals/" + id).json().get("state").asText())
+                .isEqualTo("Withdrawn");
+
+        // Withdrawn is final: no ballots, no second withdrawal.
+        for (MemberClient m : List.of(member, other)) {
+            ConsortClient.Response late = m.vote(id, MemberClient.ACCEPT_BALLOT);
+            assertThat(late.status()).as(late.text()).isEqualTo(409);
+            assertThat(late.json().at("/error/code").asText()).isEqualTo("PROPOSAL_NOT_OPEN");
+        }
+        ConsortClient.Response again = member.withdraw(id);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().at("/error/code").asText()).isEqualTo("PROPOSAL_NOT_OPEN");
+        assertThat(member.proposal(id).json().get("state").asText()).isEqualTo("Withdrawn");
+        assertThat(member.withdraw("00".repeat(32)).status()).isEqualTo(404);
+    }
+
     private static ConsortClient.Response post(MemberClient m, String path, byte[] body) throws Exception {
         return m.http().send(java.net.http.HttpRequest.newBuilder(m.http().baseUri().resolve(path))
                 .header("content-type", "application/cose")

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Members govern a sandbox with the CLI, as a script would: a new user's keys are made
- * locally, one member proposes to admit it, a majority votes, and the user can then write.
+ * locally, one member proposes to admit it, a majority votes, and the user can then write;
+ * a proposal is withdrawn by its proposer, and only by it.
  */
 class GovernanceCliIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,6 +68,29 @@ class GovernanceCliIT {
             assertThat(carol.postJson("/app/log/private", Map.of("id", 7, "msg", "admitted")).status()).isEqualTo(200);
             ConsortProcess.Result list = ConsortProcess.run(Duration.ofSeconds(60), "gov", "list", "--network", network.toString());
             assertThat(list.output()).contains(id + " Accepted");
+
+            // Only its proposer withdraws an Open proposal; a Withdrawn one takes no more votes.
+            Path snapshot = tmp.resolve("snapshot.json");
+            Files.writeString(snapshot, "{\"actions\": [{\"name\": \"trigger_snapshot\", \"args\": {}}]}");
+            ConsortProcess.Result proposed = ConsortProcess.run(Duration.ofSeconds(60), "gov", "propose", snapshot.toString(),
+                    "--network", network.toString(), "--member", "0");
+            assertThat(proposed.exitCode()).as(proposed.output()).isZero();
+            String id2 = proposed.output().lines().filter(l -> l.endsWith(" Open")).findFirst().orElseThrow().split(" ")[0];
+            ConsortProcess.Result notProposer = ConsortProcess.run(Duration.ofSeconds(60), "gov", "withdraw", id2,
+                    "--network", network.toString(), "--member", "1");
+            assertThat(notProposer.exitCode()).as(notProposer.output()).isEqualTo(1);
+            assertThat(notProposer.output()).contains("NOT_PROPOSER");
+            ConsortProcess.Result withdrawn = ConsortProcess.run(Duration.ofSeconds(60), "gov", "withdraw", id2,
+                    "--network", network.toString(), "--member", "0");
+            assertThat(withdrawn.exitCode()).as(withdrawn.output()).isZero();
+            assertThat(withdrawn.output()).contains(id2 + " Withdrawn");
+            ConsortProcess.Result afterWithdrawal = ConsortProcess.run(Duration.ofSeconds(60), "gov", "vote", id2, "--accept",
+                    "--network", network.toString(), "--member", "1");
+            assertThat(afterWithdrawal.exitCode()).isEqualTo(1);
+            assertThat(afterWithdrawal.output()).contains("PROPOSAL_NOT_OPEN");
+            ConsortProcess.Result shown = ConsortProcess.run(Duration.ofSeconds(60), "gov", "show", id2,
+                    "--network", network.toString());
+            assertThat(shown.output()).contains(id2 + " Withdrawn");
             assertThat(sandbox.stop(Duration.ofSeconds(60))).isZero();
         }
     }

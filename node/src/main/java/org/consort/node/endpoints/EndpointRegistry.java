@@ -36,7 +36,10 @@ public final class EndpointRegistry {
     }
 
     private final Map<String, Map<String, Endpoint>> byPath = new TreeMap<>();
-    /** Paths with {@code {name}} segments, matched after the exact paths, in registration order. */
+    /**
+     * Paths with {@code {name}} segments, matched after the exact paths; the most specific match
+     * wins ({@link PathTemplate#moreSpecificThan}), whatever the registration order.
+     */
     private final List<PathTemplate> templates = new ArrayList<>();
     private boolean frozen;
 
@@ -81,13 +84,16 @@ public final class EndpointRegistry {
         Map<String, String> params = Map.of();
         if (methods == null || path.contains("{")) {
             methods = null;
+            PathTemplate best = null;
             for (PathTemplate t : templates) {
                 Map<String, String> p = t.match(path);
-                if (p != null) {
-                    methods = byPath.get(t.text());
+                if (p != null && (best == null || t.moreSpecificThan(best))) {
+                    best = t;
                     params = p;
-                    break;
                 }
+            }
+            if (best != null) {
+                methods = byPath.get(best.text());
             }
         }
         if (methods == null) {
@@ -103,7 +109,9 @@ public final class EndpointRegistry {
     /**
      * A path with variable segments: {@code /gov/members/proposals/{proposalId}:withdraw}. A
      * variable takes one whole segment, optionally followed by a literal suffix in the same
-     * segment; values are non-empty and contain no '/'.
+     * segment; values are non-empty and contain no '/'. A bare variable also matches a segment
+     * with a suffix ({@code {proposalId}} matches {@code abc:withdraw}), so lookups prefer the
+     * most specific template that matches.
      */
     record PathTemplate(String text, List<String> literals, List<String> names, List<String> suffixes) {
         static PathTemplate parse(String text) {
@@ -128,6 +136,28 @@ public final class EndpointRegistry {
                 }
             }
             return new PathTemplate(text, literals, names, suffixes);
+        }
+
+        /**
+         * Whether this template is more specific than {@code other} (both matching the same path,
+         * so with as many segments): compared segment by segment from the left, a literal beats a
+         * variable, and a variable with a longer literal suffix beats one with a shorter (or none).
+         * So {@code /p/{id}:withdraw} beats {@code /p/{id}}, and {@code /p/{id}/actions} beats
+         * {@code /p/{id}/{other}}.
+         */
+        boolean moreSpecificThan(PathTemplate other) {
+            for (int i = 0; i < literals.size() && i < other.literals.size(); i++) {
+                int c = Integer.compare(rank(i), other.rank(i));
+                if (c != 0) {
+                    return c > 0;
+                }
+            }
+            return false;
+        }
+
+        /** A literal segment ranks above any variable; a variable ranks by its suffix's length. */
+        private int rank(int segment) {
+            return literals.get(segment) != null ? Integer.MAX_VALUE : suffixes.get(segment).length();
         }
 
         Map<String, String> match(String path) {

@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.util.function.Supplier;
 import org.consort.crypto.CoseSign1;
 import org.consort.governance.GovMaps;
+import org.consort.governance.GovReads;
 import org.consort.governance.GovernanceRefusal;
 import org.consort.governance.GovernanceService;
 import org.consort.governance.ProposalStatus;
@@ -90,13 +91,17 @@ public final class GovEndpoints {
                     return out;
                 });
         registry.post("/gov/members/state-digests/{memberId}:ack", AuthPolicy.MEMBER_SIGNATURE)
-                .summary("Acknowledge the state digest: envelope (msg_type \"ack\") of {\"state_digest\": hex}")
+                .summary("Acknowledge the state digest: envelope (msg_type \"ack\") of {\"state_digest\": hex}; "
+                        + "answers {\"memberId\", \"status\": \"Active\"}")
                 .readWrite((ctx, tx) -> {
                     requireSigner(ctx, ctx.pathParam("memberId"));
-                    String status = refusals(() -> governance.ack(tx, ctx.body(), clock.instant()));
+                    // ack returns the signer's member id (the path's, checked above), not a status:
+                    // the answer's status is the member's own, read back after the ack (Active).
+                    String memberId = refusals(() -> governance.ack(tx, ctx.body(), clock.instant()));
                     ObjectNode out = Json.object();
-                    out.put("memberId", ctx.pathParam("memberId"));
-                    out.put("status", status);
+                    out.put("memberId", memberId);
+                    out.put("status", GovReads.memberStatus(tx, memberId).map(Enum::name)
+                            .orElseThrow(() -> new IllegalStateException("member " + memberId + " vanished on ack")));
                     return out;
                 });
         registry.get("/gov/service/info", AuthPolicy.NO_AUTH)

@@ -20,6 +20,26 @@ class EndpointRegistryTest {
     }
 
     @Test
+    void aVerbSuffixBeatsABareVariableWhateverTheRegistrationOrder() {
+        EndpointRegistry r = new EndpointRegistry();
+        // As the governance API registers them: the bare {proposalId} first.
+        Endpoint show = r.get("/gov/p/{proposalId}", AuthPolicy.NO_AUTH).readOnly((ctx, tx) -> null);
+        Endpoint actions = r.get("/gov/p/{proposalId}/actions", AuthPolicy.NO_AUTH).readOnly((ctx, tx) -> null);
+        Endpoint withdraw = r.post("/gov/p/{proposalId}:withdraw", AuthPolicy.MEMBER_SIGNATURE).readWrite((ctx, tx) -> null);
+        Endpoint other = r.get("/gov/p/{proposalId}/{what}", AuthPolicy.NO_AUTH).readOnly((ctx, tx) -> null);
+        assertThat(r.find("POST", "/gov/p/abc:withdraw"))
+                .isEqualTo(new EndpointRegistry.Found(withdraw, java.util.Map.of("proposalId", "abc")));
+        assertThat(r.find("GET", "/gov/p/abc")).isEqualTo(new EndpointRegistry.Found(show, java.util.Map.of("proposalId", "abc")));
+        assertThat(r.find("GET", "/gov/p/abc:withdraw")).isEqualTo(new EndpointRegistry.MethodNotAllowed(Set.of("POST")));
+        assertThat(r.find("POST", "/gov/p/abc")).isEqualTo(new EndpointRegistry.MethodNotAllowed(Set.of("GET")));
+        assertThat(r.find("GET", "/gov/p/abc/actions"))
+                .isEqualTo(new EndpointRegistry.Found(actions, java.util.Map.of("proposalId", "abc")));
+        assertThat(r.find("GET", "/gov/p/abc/ballots"))
+                .isEqualTo(new EndpointRegistry.Found(other, java.util.Map.of("proposalId", "abc", "what", "ballots")));
+        assertThat(r.find("POST", "/gov/p/:withdraw")).isEqualTo(new EndpointRegistry.MethodNotAllowed(Set.of("GET")));
+    }
+
+    @Test
     void refusesDuplicatesMissingPolicyWrongHandlerAndLateRegistration() {
         EndpointRegistry r = new EndpointRegistry();
         r.get("/app/x", AuthPolicy.NO_AUTH).noStore(ctx -> null);
