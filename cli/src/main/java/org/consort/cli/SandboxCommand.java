@@ -68,12 +68,13 @@ public final class SandboxCommand implements Callable<Integer> {
 
     @Option(names = "--node-java-options", defaultValue = NODE_JAVA_OPTIONS_DEFAULT,
             description = "JVM options for each node process (default: ${DEFAULT-VALUE}: the sandbox's nodes share one "
-                    + "machine, where a node stopped for a young collection waits for the CPU the others hold; ZGC "
-                    + "collects while the node runs, see docs/performance.md).")
+                    + "machine, where a node stopped for a young collection waits for the CPU the others hold, so "
+                    + "G1 keeps its young generation small; see docs/performance.md).")
     String nodeJavaOptions;
 
     /** Measured on a 2-core machine with 3 nodes under load: see docs/performance.md. */
-    static final String NODE_JAVA_OPTIONS_DEFAULT = "-XX:+UseZGC -Xmx4g";
+    static final String NODE_JAVA_OPTIONS_DEFAULT = "-XX:+UseG1GC -Xmx4g -XX:MaxGCPauseMillis=20"
+            + " -XX:+UnlockExperimentalVMOptions -XX:G1NewSizePercent=1 -XX:G1MaxNewSizePercent=3";
 
     private final List<Process> processes = new ArrayList<>();
 
