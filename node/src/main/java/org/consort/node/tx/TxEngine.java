@@ -67,6 +67,9 @@ public final class TxEngine implements ApiHandler.EndpointRunner {
                     return -1;
                 }
                 long view = replicator.view();
+                if (view < 0) {
+                    throw new NotPrimaryException("this node stopped being the primary while the transaction ran");
+                }
                 CommitResult result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));
                 if (result instanceof CommitResult.Committed committed) {
                     reserved = false;
@@ -103,6 +106,10 @@ public final class TxEngine implements ApiHandler.EndpointRunner {
                     return body;
                 }
                 long view = replicator.view();
+                if (view < 0) {
+                    // The view ended between the check above and now: nothing was written.
+                    throw new ForwardToPrimary("this node stopped being the primary while the transaction ran");
+                }
                 CommitResult result;
                 try {
                     result = store.commit(tx, ws -> replicator.append(new TxId(view, ws.version()), ws));

@@ -98,4 +98,32 @@ class TxEngineBoundsTest {
         assertThat(pipeline.reserved).isZero();
         assertThat(pipeline.appended).isEmpty();
     }
+
+    /** A primary whose view ends between the engine's check and its commit (a race with a change of primary). */
+    private static final class EndingView implements Replicator {
+        int reserved;
+
+        @Override public long view() { return -1; }
+        @Override public boolean isPrimary() { return true; }
+        @Override public Optional<String> primaryId() { return Optional.empty(); }
+        @Override public boolean tryReserve() { reserved++; return true; }
+        @Override public void release() { reserved--; }
+        @Override public void append(TxId txId, WriteSet ws) { throw new AssertionError("appended in an ended view"); }
+        @Override public long committedSeqno() { return 0; }
+        @Override public void close() { }
+    }
+
+    @Test
+    void aWriteThatRacesTheEndOfAViewIsForwardedNotFailed() {
+        Store store = new Store(StoreConfig.defaults());
+        EndingView ending = new EndingView();
+        TxEngine engine = new TxEngine(store, ending, new ViewHistory(), Limits.defaults());
+        // Was IllegalArgumentException ("view and seqno must be non-negative"): HTTP 500 to the client.
+        assertThatThrownBy(() -> engine.run(writer(), new RequestContext(Caller.ANONYMOUS, Map.of(), new byte[] {1})))
+                .isInstanceOf(org.consort.node.http.ForwardToPrimary.class);
+        assertThatThrownBy(() -> engine.writeInternal(tx -> tx.write(RECORDS).put(new byte[] {2}, new byte[] {2})))
+                .isInstanceOf(org.consort.node.replication.NotPrimaryException.class);
+        assertThat(store.version()).as("nothing was written").isZero();
+        assertThat(ending.reserved).as("every reservation was released").isZero();
+    }
 }
