@@ -74,7 +74,8 @@ public final class SandboxCommand implements Callable<Integer> {
 
     /** Measured on a 2-core machine with 3 nodes under load: see docs/performance.md. */
     static final String NODE_JAVA_OPTIONS_DEFAULT = "-XX:+UseG1GC -Xmx4g -XX:MaxGCPauseMillis=20"
-            + " -XX:+UnlockExperimentalVMOptions -XX:G1NewSizePercent=1 -XX:G1MaxNewSizePercent=3";
+            + " -XX:+UnlockExperimentalVMOptions -XX:G1NewSizePercent=1 -XX:G1MaxNewSizePercent=3"
+            + " -XX:G1MixedGCCountTarget=32 -XX:G1OldCSetRegionThresholdPercent=2";
 
     private final List<Process> processes = new ArrayList<>();
 
