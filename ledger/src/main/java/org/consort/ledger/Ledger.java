@@ -76,6 +76,8 @@ public final class Ledger implements AutoCloseable {
     }
 
     private final boolean withholdUnknown;
+    /** While opening: entries up to this seqno are checked and indexed, not decrypted nor replayed. */
+    private final long replayAfter;
     private int maxSecretVersion;
 
     /** The highest ledger secret version an entry of this folder is encrypted with (0 if none is). */
@@ -83,9 +85,13 @@ public final class Ledger implements AutoCloseable {
         return maxSecretVersion;
     }
 
-    private Ledger(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay, boolean withholdUnknown)
-            throws IOException {
+    private Ledger(Path dir, LedgerConfig config, LedgerSecrets secrets, long replayAfter, Consumer<ReplayedEntry> replay,
+            boolean withholdUnknown) throws IOException {
+        if (replayAfter < 0) {
+            throw new IllegalArgumentException("replayAfter must not be negative: " + replayAfter);
+        }
         this.withholdUnknown = withholdUnknown;
+        this.replayAfter = replayAfter;
         this.dir = dir;
         this.config = config;
         this.secrets = secrets;
@@ -166,8 +172,20 @@ public final class Ledger implements AutoCloseable {
      * against the recomputed Merkle root while replaying.
      */
     public static Ledger open(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay) throws IOException {
-        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), replay,
-                false);
+        return open(dir, config, secrets, 0, replay);
+    }
+
+    /**
+     * As {@link #open}, but replays only the entries after seqno {@code replayAfter} (a node that
+     * starts from a snapshot of its store at that seqno): the entries up to it are still read,
+     * their digests checked and every signature checked against the Merkle root, but their private
+     * parts are not decrypted and {@code replay} does not see them. The ledger may end before
+     * {@code replayAfter}; then nothing is replayed.
+     */
+    public static Ledger open(Path dir, LedgerConfig config, LedgerSecrets secrets, long replayAfter,
+            Consumer<ReplayedEntry> replay) throws IOException {
+        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets),
+                replayAfter, replay, false);
     }
 
     /**
@@ -177,8 +195,8 @@ public final class Ledger implements AutoCloseable {
      */
     public static Ledger openWithholding(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay)
             throws IOException {
-        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), replay,
-                true);
+        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), 0,
+                replay, true);
     }
 
     private void replayOne(ChunkFiles.Chunk c, LedgerEntry e, long offset, Consumer<ReplayedEntry> replay) {
@@ -196,7 +214,8 @@ public final class Ledger implements AutoCloseable {
         }
         byte[] priv = new byte[0];
         boolean withheld = false;
-        if (replay != null) {
+        boolean replayed = replay != null && e.txId().seqno() > replayAfter;
+        if (replayed) {
             if (withholdUnknown && e.privateLength() > 0 && secrets.get(e.secretVersion()).isEmpty()) {
                 withheld = true;
             } else {
@@ -209,7 +228,7 @@ public final class Ledger implements AutoCloseable {
             }
         }
         record(e, offset);
-        if (replay != null) {
+        if (replayed) {
             replay.accept(new ReplayedEntry(e.txId(), e.kind(), e.publicPart(), priv, e.claimsDigest(), withheld));
         }
     }

@@ -63,6 +63,37 @@ class LedgerTest {
     }
 
     @Test
+    void replaysOnlyTheEntriesAfterAGivenSeqnoAndStillChecksTheEarlierOnes() throws IOException {
+        byte[] root;
+        try (Ledger l = write(Fixtures.config(2000), 60, 10)) {
+            root = l.root();
+        }
+        List<ReplayedEntry> seen = new ArrayList<>();
+        try (Ledger l = Ledger.open(dir, Fixtures.config(2000), f.secrets, 40, seen::add)) {
+            assertThat(l.root()).isEqualTo(root);
+            assertThat(l.lastSeqno()).isEqualTo(60);
+            assertThat(l.lastSignature().orElseThrow().txId()).isEqualTo(new TxId(1, 60));
+            assertThat(l.receipt(3)).isPresent();
+            assertThat(l.entry(12)).isPresent();
+        }
+        assertThat(seen).extracting(e -> e.txId().seqno()).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(41, 60).boxed().toList());
+        assertThat(new String(seen.get(0).privatePart())).isEqualTo("priv41");
+        // The entries before it are not decrypted: a ledger secret that is gone does not matter for them...
+        LedgerSecrets none = LedgerSecrets.fromJson("{\"secrets\":[]}");
+        try (Ledger l = Ledger.open(dir, Fixtures.config(2000), none, 60, e -> { })) {
+            assertThat(l.lastSeqno()).isEqualTo(60);
+        }
+        // ...but their digests are still checked.
+        Path chunk = dir.resolve("ledger_1-10.committed");
+        byte[] b = Files.readAllBytes(chunk);
+        b[ChunkFiles.FILE_HEADER_LENGTH + LedgerEntry.HEADER_LENGTH] ^= 1;
+        Files.write(chunk, b);
+        assertThatThrownBy(() -> Ledger.open(dir, Fixtures.config(2000), f.secrets, 40, e -> { }))
+                .isInstanceOf(LedgerCorruptException.class).hasMessageContaining("ledger_1-10.committed seqno 1");
+    }
+
+    @Test
     void appendAfterReopenContinuesInHigherView() throws IOException {
         try (Ledger l = write(Fixtures.config(1 << 20), 5, 3)) {
             l.flush(true);

@@ -148,6 +148,8 @@ public final class Node implements AutoCloseable {
     private final Placement placement;
     private final NodeMetrics metrics = new NodeMetrics();
     private final long startupSeqno;
+    /** What the node started from (the ledger stays open in the node; only the summary is read). */
+    private final StartState started;
     private final AtomicLong committed = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ConstitutionRuntime constitutionRuntime = new ConstitutionRuntime(ConstitutionLimits.defaults());
@@ -163,7 +165,7 @@ public final class Node implements AutoCloseable {
 
     private Node(NodeConfig config, InstantSource clock, SecureRandom random, Identity identity, X509Certificate serviceCert,
             PrivateKey serviceKey, Store store, Ledger ledger, ViewHistory views, LedgerSecrets secrets, Placement placement,
-            long startupSeqno) {
+            long startupSeqno, StartState started) {
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -176,6 +178,7 @@ public final class Node implements AutoCloseable {
         this.secrets = secrets;
         this.placement = placement;
         this.startupSeqno = startupSeqno;
+        this.started = started;
         this.admin = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(ADMIN_TASKS_MAX), r -> {
             Thread t = new Thread(r, "node-admin");
             t.setDaemon(true);
@@ -269,35 +272,33 @@ public final class Node implements AutoCloseable {
             throw new StartFailure("cannot load the node identity in " + nodeDir + ": " + e.getMessage(), e);
         }
 
-        Store store = new Store(config.limits().storeConfig());
-        ViewHistory views = new ViewHistory();
+        Store store;
+        ViewHistory views;
         Ledger ledger;
-        long[] lastView = {0};
+        StartState loaded;
         try {
             LedgerConfig ledgerConfig = LedgerConfig.defaults(clock).withChunkSizeBytes(config.ledgerChunkBytes());
-            java.util.function.Consumer<org.consort.ledger.ReplayedEntry> replay = e -> {
-                        long seqno = e.txId().seqno();
-                        if (e.txId().view() != lastView[0]) {
-                            views.startView(e.txId().view(), seqno);
-                            lastView[0] = e.txId().view();
-                        }
-                        WriteSet ws = e.kind() == EntryKind.WRITE_SET
-                                ? WriteSet.deserialize(seqno, seqno - 1, e.publicPart(), e.privatePart())
-                                : WriteSet.deserialize(seqno, seqno - 1, new byte[0], new byte[0]);
-                        store.apply(ws);
-                    };
-            // A recovering node holds none of the lost service's secrets yet: it replays their public parts.
-            ledger = recovering ? Ledger.openWithholding(ledgerDir, ledgerConfig, secrets, replay)
-                    : Ledger.open(ledgerDir, ledgerConfig, secrets, replay);
+            // The latest usable snapshot and the ledger after it; a recovering node holds none of the lost service's
+            // secrets yet: it replays the public parts of its whole ledger.
+            Path raftDir = nodeDir.resolve(NodeFiles.RAFT_DIR);
+            loaded = StartState.load(ledgerDir, ledgerConfig, secrets, config.limits().storeConfig(),
+                    recovering ? List.of() : RatisReplicatedLog.storedSnapshots(raftDir, placement.groupId()),
+                    RatisReplicatedLog::verifyDigest, entryBytesMax(config), recovering);
+            store = loaded.store();
+            views = loaded.views();
+            ledger = loaded.ledger();
+        } catch (StartFailure e) {
+            throw e;
         } catch (LedgerCorruptException e) {
             throw new StartFailure("ledger is corrupt: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             throw new StartFailure("cannot open the ledger in " + ledgerDir + ": " + e.getMessage(), e);
         }
         ledger.openReport().truncatedTail().ifPresent(t -> LOG.warn("ledger: truncated a torn last entry: {}", t));
-        long lastSigned = ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L);
+        // A ledger that starts from a snapshot's base holds no signature of the entries up to it, which were signed.
+        long lastSigned = Math.max(ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L), ledger.firstSeqno() - 1);
         Node node = new Node(config, clock, random, identity, serviceCert, serviceKey, store, ledger, views, secrets,
-                placement, ledger.lastSeqno());
+                placement, ledger.lastSeqno(), loaded);
         node.committed.set(lastSigned);
         store.globalCommit(lastSigned);
         try {
@@ -448,6 +449,12 @@ public final class Node implements AutoCloseable {
         return joiner;
     }
 
+    /** The largest ledger entry a replicated batch can carry. */
+    private static int entryBytesMax(NodeConfig config) {
+        return config.replication().batchBytesMax() - org.consort.node.replication.EntryBatch.HEADER_BYTES
+                - org.consort.node.replication.EntryBatch.PER_ENTRY_BYTES;
+    }
+
     private static int freePort(String host) throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return s.getLocalPort();
@@ -487,10 +494,10 @@ public final class Node implements AutoCloseable {
         NodeConfig.Replication rep = config.replication();
         LogReplicator.Settings settings = new LogReplicator.Settings(config.signatureIntervalEntries(),
                 config.signatureIntervalMs(), config.fsync(), config.limits().pendingEntriesMax(), rep.batchEntriesMax(),
-                rep.batchBytesMax(), rep.proposalsInFlightMax(),
-                rep.batchBytesMax() - org.consort.node.replication.EntryBatch.HEADER_BYTES
-                        - org.consort.node.replication.EntryBatch.PER_ENTRY_BYTES);
+                rep.batchBytesMax(), rep.proposalsInFlightMax(), entryBytesMax(config));
         replicator = new LogReplicator(store, ledger, secrets, identity, views, settings, clock, this::onCommit, this::onFatal);
+        started.snapshot().ifPresent(s -> replicator.loadedFromSnapshot(s.stored().term(), s.stored().index(),
+                started.snapshotLastSeqno()));
         replicator.onMembership(this::onMembership);
         replicator.viewOffset(placement.viewOffset());
         replicator.batchDelay(Duration.ofNanos(rep.batchDelayMicros() * 1000L));
@@ -1356,6 +1363,18 @@ public final class Node implements AutoCloseable {
 
     public long startupSeqno() {
         return startupSeqno;
+    }
+
+    /**
+     * Where this node's state came from when it started: the seqno of the snapshot its store was
+     * loaded from (0 if none), and how many ledger entries were then replayed into the store.
+     */
+    public record StartReport(long snapshotSeqno, Optional<Path> snapshotFile, long replayedEntries) {
+    }
+
+    public StartReport startReport() {
+        return new StartReport(started.snapshot().map(StartState.Loaded::seqno).orElse(0L),
+                started.snapshot().map(s -> s.stored().file()), started.replayed());
     }
 
     public ViewHistory views() {

@@ -60,8 +60,19 @@ public interface LogStateMachine {
      * Replaces the whole state with the snapshot in {@code file}, taken at ({@code term},
      * {@code index}): at start (the latest local snapshot) and when the leader sent one because
      * this node was too far behind. Batches after {@code index} follow through {@link #applyBatch}.
+     * The node checks the file itself (a digest of its own, and decryption) and throws an
+     * IOException if it must not go on with it.
      */
     void installSnapshot(long term, long index, Path file) throws IOException;
+
+    /**
+     * Whether the state already holds everything of the snapshot taken at ({@code term},
+     * {@code index}): the node loaded it (and the entries after it) before the log started. The log
+     * then takes it as installed without reading the file again.
+     */
+    default boolean holdsSnapshot(long term, long index) {
+        return false;
+    }
 
     /** The group's voting members changed (after the change was committed); ids of the members. */
     default void onMembershipChanged(List<String> peerIds) {

@@ -267,6 +267,32 @@ class ReplicationIT {
             assertThat(verified.output()).contains("started from a snapshot");
             JsonNode listed = users.get(0).get("/node/network/nodes").json().path("nodes");
             assertThat(listed.toString()).contains(fourthId).contains("Retired");
+
+            // The fourth node, whose ledger begins at a snapshot, is stopped (SIGTERM) and started again with its
+            // configuration: it loads its snapshot, replays its ledger after it and catches up with what it missed.
+            fourth.stop(Duration.ofSeconds(60));
+            ConsortClient.Response whileStopped = postRetrying(users.get(0), Map.of("id", 8, "msg", "while the fourth was stopped"));
+            assertThat(whileStopped.status()).as(whileStopped.text()).isEqualTo(200);
+            assertThat(users.get(0).awaitStatus(whileStopped.transactionId().orElseThrow(), Duration.ofSeconds(30)))
+                    .isEqualTo("Committed");
+            ConsortProcess fourthAgain = ConsortProcess.start("node", "join", "--config",
+                    fourthDir.resolve("config.json").toString());
+            extra.add(fourthAgain);
+            fourthAgain.awaitOutput("listening on https://", Duration.ofSeconds(120));
+            assertThat(fourthAgain.output()).contains("started from snapshot").doesNotContain("InvariantViolation");
+            ConsortClient fourthBack = ConsortClient.connect(startup.get("url").asText(), serviceCert, userCert, userKey);
+            assertThat(fourthBack.awaitStatus(whileStopped.transactionId().orElseThrow(), Duration.ofSeconds(60)))
+                    .isEqualTo("Committed");
+            assertThat(fourthBack.get("/app/log/private?id=3").json().path("msg").asText()).isEqualTo("m3");
+            assertThat(fourthBack.get("/app/log/private?id=7").json().path("msg").asText()).isEqualTo("via the fourth");
+            assertThat(fourthBack.get("/app/log/private?id=8").json().path("msg").asText())
+                    .isEqualTo("while the fourth was stopped");
+            ConsortClient.Response afterFourthRestart = postRetrying(fourthBack, Map.of("id", 9, "msg", "after the fourth restarted"));
+            assertThat(afterFourthRestart.status()).as(afterFourthRestart.text()).isEqualTo(200);
+            assertThat(users.get(0).awaitStatus(afterFourthRestart.transactionId().orElseThrow(), Duration.ofSeconds(30)))
+                    .isEqualTo("Committed");
+            assertThat(fourthBack.awaitStatus(afterFourthRestart.transactionId().orElseThrow(), Duration.ofSeconds(30)))
+                    .isEqualTo("Committed");
         } finally {
             for (ConsortProcess p : extra) {
                 p.close();

@@ -164,7 +164,8 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         this.reservations = new Semaphore(settings.pendingEntriesMax());
         this.proposals = new Semaphore(settings.proposalsInFlightMax());
         this.appliedSeqno = ledger.lastSeqno();
-        this.committedSeqno = ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L);
+        // A ledger that starts from a snapshot's base holds no signature of the entries up to it, which were signed.
+        this.committedSeqno = Math.max(ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L), ledger.firstSeqno() - 1);
         InvariantViolation.check(store.version() == appliedSeqno, "the store (version " + store.version()
                 + ") must hold exactly the ledger (last seqno " + appliedSeqno + ") when replication starts");
         this.batcher = new Thread(this::runBatcher, "ledger-batcher");
@@ -200,6 +201,28 @@ public final class LogReplicator implements Replicator, LogStateMachine {
     public void attach(ReplicatedLog replicatedLog) {
         InvariantViolation.check(this.log == null, "a replicated log is already attached");
         this.log = Objects.requireNonNull(replicatedLog);
+    }
+
+    /**
+     * The node loaded its state from the snapshot taken at ({@code term}, {@code index}), whose last
+     * entry is {@code lastSeqno}, before the log started: when the log installs that snapshot at
+     * start, there is nothing to do, nor to read. Once, before {@link #start}.
+     */
+    public void loadedFromSnapshot(long term, long index, long lastSeqno) {
+        synchronized (mutex) {
+            loadedSnapshot = new long[] {term, index, lastSeqno};
+        }
+    }
+
+    /** (term, index, last seqno) of the snapshot loaded before the log started; null if none. Guarded by mutex. */
+    private long[] loadedSnapshot;
+
+    @Override
+    public boolean holdsSnapshot(long term, long index) {
+        synchronized (mutex) {
+            return loadedSnapshot != null && loadedSnapshot[0] == term && loadedSnapshot[1] == index
+                    && appliedSeqno >= loadedSnapshot[2];
+        }
     }
 
     /** Called (from the log's threads) with the voting members after each membership change. */
@@ -849,7 +872,21 @@ public final class LogReplicator implements Replicator, LogStateMachine {
      */
     @Override
     public void installSnapshot(long term, long index, Path file) throws IOException {
-        NodeSnapshot snap = NodeSnapshot.read(file, secrets, settings.entryBytesMax());
+        NodeSnapshot snap;
+        try {
+            snap = NodeSnapshot.read(file, secrets, settings.entryBytesMax());
+        } catch (NodeSnapshot.MalformedSnapshotException e) {
+            if (ledgerHolds(file)) {
+                // A damaged snapshot of what this node's ledger holds already (the node started from an older one, or
+                // from the whole ledger): the log may go on after it.
+                LOG.warn("{}; this node's ledger holds every entry it covered (up to seqno {}), so it is not needed",
+                        e.getMessage(), appliedSeqno());
+                return;
+            }
+            throw new IOException(e.getMessage() + "; this node's ledger (up to seqno " + appliedSeqno() + ") does not hold"
+                    + " what it covered, so the node cannot go on from it: move it aside and restart the node so that it"
+                    + " gets a snapshot from the primary", e);
+        }
         long base = snap.base().last().seqno();
         synchronized (mutex) {
             if (appliedSeqno >= snap.lastSeqno()) {
@@ -888,6 +925,34 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         ledger.flush(true);
         onCommit.accept(committedSeqno);
         onInstalled.run();
+    }
+
+    /**
+     * Whether the (damaged) snapshot in {@code file} covered nothing that the ledger does not hold:
+     * its base and each of its entries match the ledger's, byte for byte.
+     */
+    private boolean ledgerHolds(Path file) {
+        NodeSnapshot.Outline o;
+        try {
+            o = NodeSnapshot.outline(file, settings.entryBytesMax());
+        } catch (IOException e) {
+            return false;
+        }
+        long base = o.base().last().seqno();
+        synchronized (mutex) {
+            if (base < ledger.firstSeqno() - 1 || o.lastSeqno() > appliedSeqno
+                    || !ledger.txId(base).equals(Optional.of(o.base().last()))
+                    || !ledger.frontier(base).equals(o.base().frontier())) {
+                return false;
+            }
+            for (int i = 0; i < o.tail().size(); i++) {
+                byte[] expected = o.tail().get(i);
+                if (!ledger.entry(base + 1 + i).map(e -> Arrays.equals(e.bytes(), expected)).orElse(false)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.consort.common.TxId;
 import org.consort.crypto.AesGcm;
 import org.consort.crypto.Hashes;
@@ -157,17 +158,47 @@ public record NodeSnapshot(long term, long index, LedgerBase base, Map<Long, Lon
 
     /** Reads and decrypts a snapshot; MalformedSnapshotException saying what is wrong. */
     public static NodeSnapshot read(Path file, LedgerSecrets secrets, int entryBytesMax) throws IOException {
-        long size = Files.size(file);
-        if (size > FILE_BYTES_MAX || size < 32 + 4) {
-            throw new MalformedSnapshotException(file, "size " + size + " is outside 36.." + FILE_BYTES_MAX + " bytes");
-        }
-        byte[] all = Files.readAllBytes(file);
+        byte[] all = readBounded(file);
         byte[] expected = Arrays.copyOfRange(all, all.length - 32, all.length);
         MessageDigest md = Hashes.sha256Digest();
         md.update(all, 0, all.length - 32);
         if (!MessageDigest.isEqual(expected, md.digest())) {
             throw new MalformedSnapshotException(file, "its SHA-256 does not match its content");
         }
+        return parse(file, all, Objects.requireNonNull(secrets, "secrets"), entryBytesMax);
+    }
+
+    /**
+     * What a snapshot file says of its base and of the entries after it, read without checking its
+     * digest and without decrypting its store: for a damaged snapshot, whether a ledger already
+     * holds everything it covered (its base and every entry of it must then match that ledger's).
+     * Nothing in it is to be trusted but by such a comparison.
+     *
+     * @param base the TxId and Merkle frontier of the snapshot's store
+     * @param tail the serialized entries after the base
+     */
+    public record Outline(LedgerBase base, List<byte[]> tail) {
+        public long lastSeqno() {
+            return base.last().seqno() + tail.size();
+        }
+    }
+
+    /** The {@link Outline} of {@code file}; MalformedSnapshotException if not even that can be read. */
+    public static Outline outline(Path file, int entryBytesMax) throws IOException {
+        NodeSnapshot s = parse(file, readBounded(file), null, entryBytesMax);
+        return new Outline(s.base(), s.tail());
+    }
+
+    private static byte[] readBounded(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > FILE_BYTES_MAX || size < 32 + 4) {
+            throw new MalformedSnapshotException(file, "size " + size + " is outside 36.." + FILE_BYTES_MAX + " bytes");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    /** Parses the snapshot in {@code all} (its digest last); without {@code secrets}, the store is left out (empty). */
+    private static NodeSnapshot parse(Path file, byte[] all, LedgerSecrets secrets, int entryBytesMax) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(all, 0, all.length - 32);
         try {
             byte[] magic = new byte[4];
@@ -196,15 +227,19 @@ public record NodeSnapshot(long term, long index, LedgerBase base, Map<Long, Lon
             byte[] iv = new byte[AesGcm.IV_LENGTH];
             b.get(iv);
             int ctLength = count(b, 1, file, "store bytes");
-            byte[] ciphertext = new byte[ctLength];
-            b.get(ciphertext);
-            LedgerSecrets.Secret secret = secrets.get(version).orElseThrow(() -> new MalformedSnapshotException(file,
-                    "its store is encrypted with ledger secret version " + version + ", which this node does not hold"));
-            byte[] store;
-            try {
-                store = AesGcm.decrypt(storeKey(secret), iv, header, ciphertext);
-            } catch (AesGcm.AuthenticationFailedException e) {
-                throw new MalformedSnapshotException(file, "its store does not decrypt: " + e.getMessage());
+            byte[] store = new byte[0];
+            if (secrets == null) {
+                b.position(b.position() + ctLength);
+            } else {
+                byte[] ciphertext = new byte[ctLength];
+                b.get(ciphertext);
+                LedgerSecrets.Secret secret = secrets.get(version).orElseThrow(() -> new MalformedSnapshotException(file,
+                        "its store is encrypted with ledger secret version " + version + ", which this node does not hold"));
+                try {
+                    store = AesGcm.decrypt(storeKey(secret), iv, header, ciphertext);
+                } catch (AesGcm.AuthenticationFailedException e) {
+                    throw new MalformedSnapshotException(file, "its store does not decrypt: " + e.getMessage());
+                }
             }
             int tailCount = count(b, LedgerEntry.OVERHEAD + 4, file, "entries");
             List<byte[]> tail = new ArrayList<>(tailCount);

@@ -70,6 +70,29 @@ class NodeSnapshotTest {
     }
 
     @Test
+    void theOutlineOfADamagedSnapshotStillNamesItsBaseAndEntries() throws Exception {
+        SecureRandom random = new SecureRandom();
+        LedgerSecrets secrets = LedgerSecrets.generate(random);
+        Path file = dir.resolve("s");
+        sample().write(file, secrets, random);
+        byte[] raw = Files.readAllBytes(file);
+        // A byte of the encrypted store: the snapshot is refused, but what it covered can still be read.
+        int storeByte = raw.length - 32 - 4 - 2 * (4 + 250) - 20;
+        raw[storeByte] ^= 1;
+        Files.write(file, raw);
+        assertThatThrownBy(() -> NodeSnapshot.read(file, secrets, 1 << 20))
+                .isInstanceOf(NodeSnapshot.MalformedSnapshotException.class);
+        NodeSnapshot.Outline o = NodeSnapshot.outline(file, 1 << 20);
+        assertThat(o.base()).isEqualTo(sample().base());
+        assertThat(o.tail()).hasSize(2);
+        assertThat(o.tail().get(1)).isEqualTo(new byte[300]);
+        assertThat(o.lastSeqno()).isEqualTo(7);
+        Files.write(dir.resolve("short"), new byte[40]);
+        assertThatThrownBy(() -> NodeSnapshot.outline(dir.resolve("short"), 1 << 20))
+                .isInstanceOf(NodeSnapshot.MalformedSnapshotException.class);
+    }
+
+    @Test
     void aDamagedOrForeignSnapshotIsRefused() throws Exception {
         SecureRandom random = new SecureRandom();
         LedgerSecrets secrets = LedgerSecrets.generate(random);

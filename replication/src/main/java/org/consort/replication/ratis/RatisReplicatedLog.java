@@ -3,6 +3,7 @@ package org.consort.replication.ratis;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -26,6 +27,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -42,7 +44,9 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.consort.common.InvariantViolation;
@@ -58,6 +62,7 @@ import org.consort.replication.ReplicationException;
 import org.consort.replication.ReplicationException.CorruptBatchException;
 import org.consort.replication.ReplicationException.OverloadedException;
 import org.consort.replication.ReplicationException.ProposalTimeoutException;
+import org.consort.replication.StoredSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,6 +159,59 @@ public final class RatisReplicatedLog implements ReplicatedLog {
         members.addAll(log.peers().stream().map(Peer::id).toList());
         trust.setMembers(members);
         return log;
+    }
+
+    /**
+     * The snapshot files kept in {@code storageDir} for {@code groupId} (Ratis' state machine
+     * folder of that group), newest (highest log index) first, found without starting Ratis. A file
+     * whose name does not follow Ratis' {@code snapshot.<term>_<index>} pattern is not one.
+     */
+    public static List<StoredSnapshot> storedSnapshots(Path storageDir, java.util.UUID groupId) throws IOException {
+        Path dir = stateMachineDir(storageDir, groupId);
+        List<StoredSnapshot> found = new ArrayList<>();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return found;
+        }
+        try (var files = java.nio.file.Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                java.util.regex.Matcher m = SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(f.getFileName().toString());
+                if (m.matches() && java.nio.file.Files.isRegularFile(f)) {
+                    found.add(new StoredSnapshot(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), f));
+                }
+            }
+        }
+        found.sort(java.util.Comparator.comparingLong(StoredSnapshot::index).thenComparingLong(StoredSnapshot::term)
+                .reversed());
+        return found;
+    }
+
+    /** Ratis' folder of the snapshots of {@code groupId} under {@code storageDir}. */
+    static Path stateMachineDir(Path storageDir, java.util.UUID groupId) {
+        return storageDir.resolve(RaftGroupId.valueOf(groupId).getUuid().toString())
+                .resolve(org.apache.ratis.server.storage.RaftStorageDirectory.STATE_MACHINE_DIR_NAME);
+    }
+
+    /**
+     * Checks {@code snapshot} against the MD5 digest that Ratis keeps beside it (and sends with it
+     * to a follower); an IOException says what is wrong. A snapshot without its digest file is
+     * refused too: Ratis itself only takes such a file as its latest when no snapshot has one.
+     */
+    public static void verifyDigest(StoredSnapshot snapshot) throws IOException {
+        java.io.File f = snapshot.file().toFile();
+        MD5Hash expected;
+        try {
+            expected = MD5FileUtil.readStoredMd5ForFile(f);
+        } catch (IOException e) {
+            throw new IOException("its digest file " + MD5FileUtil.getDigestFileForFile(f).getName() + " is unreadable: "
+                    + e.getMessage(), e);
+        }
+        if (expected == null) {
+            throw new IOException("it has no digest file " + MD5FileUtil.getDigestFileForFile(f).getName());
+        }
+        MD5Hash actual = MD5FileUtil.computeMd5ForFile(f);
+        if (!actual.equals(expected)) {
+            throw new IOException("its MD5 " + actual + " does not match the " + expected + " recorded beside it");
+        }
     }
 
     static RaftProperties properties(ReplicationConfig c) {

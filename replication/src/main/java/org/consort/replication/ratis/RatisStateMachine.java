@@ -132,11 +132,23 @@ final class RatisStateMachine extends BaseStateMachine {
             return;
         }
         Path file = s.getFile().getPath();
-        if (s.getFile().getFileDigest() != null) {
-            MD5FileUtil.verifySavedMD5(file.toFile(), s.getFile().getFileDigest());
+        if (target.holdsSnapshot(ti.getTerm(), ti.getIndex())) {
+            // The node started from this snapshot (and the ledger after it) before the log did.
+            LOG.info("{}: snapshot {} at term {} index {} was loaded at start", getId(), file.getFileName(), ti.getTerm(),
+                    ti.getIndex());
+        } else {
+            if (s.getFile().getFileDigest() != null) {
+                try {
+                    MD5FileUtil.verifySavedMD5(file.toFile(), s.getFile().getFileDigest());
+                } catch (IOException e) {
+                    // The node checks the file by a digest of its own and decides whether it can do without it.
+                    LOG.warn("{}: snapshot {} does not match its MD5 digest: {}", getId(), file.getFileName(), e.getMessage());
+                }
+            }
+            LOG.info("{}: installing snapshot {} at term {} index {}", getId(), file.getFileName(), ti.getTerm(),
+                    ti.getIndex());
+            target.installSnapshot(ti.getTerm(), ti.getIndex(), file);
         }
-        LOG.info("{}: installing snapshot {} at term {} index {}", getId(), file.getFileName(), ti.getTerm(), ti.getIndex());
-        target.installSnapshot(ti.getTerm(), ti.getIndex(), file);
         setLastAppliedTermIndex(ti);
         snapshotPolicy.started();
     }
