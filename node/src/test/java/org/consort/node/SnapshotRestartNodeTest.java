@@ -68,12 +68,23 @@ class SnapshotRestartNodeTest {
         }
     }
 
-    private static void awaitSnapshot(Path nodeDir) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (snapshots(nodeDir).isEmpty()) {
-            assertThat(System.nanoTime()).as("a snapshot in %s", nodeDir).isLessThan(deadline);
+    /** A condition polled until it holds. */
+    @FunctionalInterface
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls {@code condition} every 20 ms and fails naming {@code what} if it does not hold within {@code timeout}. */
+    private static void awaitTrue(String what, Duration timeout, Condition condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.holds()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
             Thread.sleep(20);
         }
+    }
+
+    private static void awaitSnapshot(Path nodeDir) throws Exception {
+        awaitTrue("a snapshot in " + nodeDir, Duration.ofSeconds(60), () -> !snapshots(nodeDir).isEmpty());
     }
 
     private static String write(ConsortClient user, int id, String msg) throws Exception {
@@ -88,12 +99,8 @@ class SnapshotRestartNodeTest {
         }
     }
 
-    private static void awaitPrimary(Node n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!n.isPrimary() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(n.isPrimary()).as("primary after the restart").isTrue();
+    private static void awaitPrimary(Node n) throws Exception {
+        awaitTrue("primary after the restart", Duration.ofSeconds(20), n::isPrimary);
     }
 
     @Test
@@ -183,12 +190,7 @@ class SnapshotRestartNodeTest {
             }
         });
         Path joinCert = dir1.resolve(NodeFiles.JOIN_CERT);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!Files.exists(joinCert)) {
-            assertThat(System.nanoTime()).as("the joining node's certificate").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-        Thread.sleep(200); // written atomically, but the join request follows it
+        awaitTrue("the joining node's certificate", Duration.ofSeconds(60), () -> Files.exists(joinCert));
         String id1 = Certificates.keyId(Pem.readCertificate(Files.readString(joinCert)));
         List<MemberClient> members = List.of(net.memberClient(node0));
         trustWhenPending(members, id1, user0);
@@ -242,11 +244,8 @@ class SnapshotRestartNodeTest {
 
     /** Votes the joining node in once the service lists it as Pending. */
     private static void trustWhenPending(List<MemberClient> members, String nodeId, ConsortClient any) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!any.get("/node/network/nodes").json().toString().contains(nodeId)) {
-            assertThat(System.nanoTime()).as("node %s pending", nodeId).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        awaitTrue("node " + nodeId + " pending", Duration.ofSeconds(60),
+                () -> any.get("/node/network/nodes").json().toString().contains(nodeId));
         MemberClient.trustNode(members, nodeId, Duration.ofSeconds(60));
     }
 }
