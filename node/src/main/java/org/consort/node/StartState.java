@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * @param snapshotLastSeqno the last entry that snapshot holds (its base, then the entries after it); 0 without one
  * @param replayed    entries replayed from the ledger into the store
  */
-record StartState(Store store, ViewHistory views, Ledger ledger, Optional<Loaded> snapshot, long snapshotLastSeqno,
+public record StartState(Store store, ViewHistory views, Ledger ledger, Optional<Loaded> snapshot, long snapshotLastSeqno,
                   long replayed) {
     private static final Logger LOG = LoggerFactory.getLogger(StartState.class);
 
@@ -158,7 +158,15 @@ record StartState(Store store, ViewHistory views, Ledger ledger, Optional<Loaded
                 replayed[0]));
     }
 
-    /** Applies each replayed entry's write set to {@code store} and records the views it sees. */
+    /**
+     * Applies each replayed ledger entry's write set to {@code store} and records the views it
+     * sees: how a starting node (and the simulated network's) rebuilds its state from its ledger.
+     */
+    public static Consumer<ReplayedEntry> replayInto(Store store, ViewHistory views) {
+        return replayInto(store, views, new long[1]);
+    }
+
+    /** The same, counting the entries applied in {@code count[0]}. */
     private static Consumer<ReplayedEntry> replayInto(Store store, ViewHistory views, long[] count) {
         long[] lastView = {views.currentView()};
         return e -> {

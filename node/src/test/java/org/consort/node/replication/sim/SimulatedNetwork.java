@@ -33,8 +33,6 @@ import org.consort.kv.Codec;
 import org.consort.kv.MapName;
 import org.consort.kv.Store;
 import org.consort.kv.StoreConfig;
-import org.consort.kv.WriteSet;
-import org.consort.ledger.EntryKind;
 import org.consort.ledger.Ledger;
 import org.consort.ledger.LedgerConfig;
 import org.consort.ledger.LedgerEntry;
@@ -42,6 +40,7 @@ import org.consort.ledger.LedgerSecrets;
 import org.consort.ledger.LedgerVerifier;
 import org.consort.ledger.MerkleFrontier;
 import org.consort.node.Limits;
+import org.consort.node.StartState;
 import org.consort.node.replication.EntryBatch;
 import org.consort.node.replication.LogReplicator;
 import org.consort.node.replication.NotPrimaryException;
@@ -193,19 +192,9 @@ final class SimulatedNetwork implements AutoCloseable {
         void open() {
             Store s = new Store(new StoreConfig(Limits.defaults().historyVersionsMax()));
             ViewHistory v = new ViewHistory();
-            long[] lastView = {0};
             try {
-                ledger = Ledger.open(ledgerDir, LedgerConfig.defaults(clock).withChunkSizeBytes(CHUNK_BYTES), secrets, e -> {
-                    long seqno = e.txId().seqno();
-                    if (e.txId().view() != lastView[0]) {
-                        v.startView(e.txId().view(), seqno);
-                        lastView[0] = e.txId().view();
-                    }
-                    WriteSet ws = e.kind() == EntryKind.WRITE_SET
-                            ? WriteSet.deserialize(seqno, seqno - 1, e.publicPart(), e.privatePart())
-                            : WriteSet.deserialize(seqno, seqno - 1, new byte[0], new byte[0]);
-                    s.apply(ws);
-                });
+                ledger = Ledger.open(ledgerDir, LedgerConfig.defaults(clock).withChunkSizeBytes(CHUNK_BYTES), secrets,
+                        StartState.replayInto(s, v));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the ledger of node " + index, e);
             }
