@@ -5,9 +5,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -118,9 +120,9 @@ public final class ChunkFiles {
 
     /**
      * Reads every entry of {@code chunk}, expecting seqnos from {@code chunk.first()} and views
-     * not below {@code minView}. In an open chunk a torn last entry (cut short, zero-filled,
-     * or ending at end of file with a bad digest) ends the scan and is reported; any other
-     * problem throws {@link LedgerCorruptException} naming the file and seqno.
+     * not below {@code minView}. In an open chunk a damaged entry that is an unfinished last write
+     * (a torn tail, see {@link #whyNotTorn}) ends the scan and is reported; any other problem
+     * throws {@link LedgerCorruptException} naming the file and seqno.
      */
     public static ScanResult scan(Chunk chunk, long minView, int maxEntryBytes, EntryVisitor visitor) throws IOException {
         Path file = chunk.path();
@@ -151,18 +153,15 @@ public final class ChunkFiles {
             while (offset < fileLength) {
                 long remaining = fileLength - offset;
                 String problem = null;
-                boolean reachesEnd = false;
                 LedgerEntry entry = null;
                 byte[] lenBytes = in.readNBytes(Math.min(4, (int) Math.min(4, remaining)));
                 if (lenBytes.length < 4) {
                     problem = "entry length field is cut short";
-                    reachesEnd = true;
                 } else {
                     long len = ByteBuffer.wrap(lenBytes).getInt() & 0xFFFF_FFFFL;
                     long total = len + 4;
                     if (total > remaining) {
                         problem = "entry of " + total + " bytes runs past the end of the file";
-                        reachesEnd = true;
                     } else if (total < LedgerEntry.OVERHEAD || total > maxEntryBytes) {
                         problem = "entry length " + total + " is outside " + LedgerEntry.OVERHEAD + ".." + maxEntryBytes;
                     } else {
@@ -172,7 +171,6 @@ public final class ChunkFiles {
                         if (got != bytes.length - 4) {
                             throw new EOFException(file + " shrank while being read");
                         }
-                        reachesEnd = total == remaining;
                         try {
                             entry = LedgerEntry.parse(bytes);
                             if (entry.txId().seqno() != expected) {
@@ -186,12 +184,14 @@ public final class ChunkFiles {
                     }
                 }
                 if (problem != null) {
-                    if (chunk.open() && (reachesEnd || allZero(file, offset, fileLength))) {
+                    String notTorn = chunk.open() ? whyNotTorn(file, offset, fileLength, expected, entry, maxEntryBytes) : null;
+                    if (chunk.open() && notTorn == null) {
                         return new ScanResult(expected - 1, lastView, offset, fileLength, Optional.of(file.getFileName()
                                 + ": torn entry at offset " + offset + " (expected seqno " + expected + "): " + problem
                                 + "; dropping " + remaining + " bytes"));
                     }
-                    throw new LedgerCorruptException(file, expected, problem + " (at offset " + offset + ")");
+                    throw new LedgerCorruptException(file, expected, problem + " (at offset " + offset + ")"
+                            + (notTorn == null ? "" : "; not a torn tail: " + notTorn));
                 }
                 visitor.accept(entry, offset);
                 lastView = entry.txId().view();
@@ -206,23 +206,108 @@ public final class ChunkFiles {
         return new ScanResult(expected - 1, lastView, fileLength, fileLength, Optional.empty());
     }
 
-    private static boolean allZero(Path file, long from, long to) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(file)) {
-            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-            long pos = from;
-            while (pos < to) {
-                b.clear();
-                int n = ch.read(b, pos);
-                if (n <= 0) {
-                    break;
+    /**
+     * Why the damaged entry at {@code offset} of an open chunk is not a torn tail, or null when it
+     * is one. A torn tail is what an unfinished last write leaves: the first bytes of the entry
+     * (possibly followed by zeros: blocks the file system allocated but never wrote), then the end
+     * of the file. So it is not one when
+     * <ul>
+     *   <li>the entry is complete and its digest matches ({@code parsed}): its bytes were all written
+     *       but are not the entry expected there (wrong seqno or view);</li>
+     *   <li>its length field contradicts its own header: the public and private part lengths are
+     *       written (some byte after the 100-byte header is not zero) and 128 + P + C is not the
+     *       entry's length: the length field was damaged, not cut;</li>
+     *   <li>a complete entry whose digest matches, with a seqno not below {@code expected}, starts
+     *       anywhere after it in the file: the damage is in the middle of the ledger.</li>
+     * </ul>
+     */
+    static String whyNotTorn(Path file, long offset, long fileLength, long expected, LedgerEntry parsed, int maxEntryBytes)
+            throws IOException {
+        if (parsed != null) {
+            return "the entry is complete and its digest matches";
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (fileLength - offset >= LedgerEntry.HEADER_LENGTH && !allZero(ch, offset + LedgerEntry.HEADER_LENGTH, fileLength)) {
+                ByteBuffer h = ByteBuffer.allocate(LedgerEntry.HEADER_LENGTH);
+                readFully(ch, h, offset);
+                long total = (h.getInt(0) & 0xFFFF_FFFFL) + 4;
+                long p = h.getInt(92);
+                long c = h.getInt(96);
+                if (p < 0 || c < 0 || LedgerEntry.OVERHEAD + p + c != total) {
+                    return "its length field (" + total + " bytes with itself) does not match the part lengths in its header"
+                            + " (public " + p + ", private " + c + ")";
                 }
-                for (int i = 0; i < n; i++) {
-                    if (b.get(i) != 0) {
-                        return false;
-                    }
-                }
-                pos += n;
             }
+            long[] later = laterEntry(ch, offset + 1, fileLength, expected, maxEntryBytes);
+            if (later != null) {
+                return "a complete entry with seqno " + later[1] + " follows at offset " + later[0];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first offset in {@code from .. to} where a complete entry with a matching digest and a
+     * seqno of at least {@code minSeqno} starts, with that seqno; null if there is none.
+     */
+    private static long[] laterEntry(FileChannel ch, long from, long to, long minSeqno, int maxEntryBytes) throws IOException {
+        final int window = 1 << 20;
+        final int head = 24; // length, version, kind, flags, view, seqno
+        ByteBuffer b = ByteBuffer.allocate(window + head);
+        for (long base = from; base + LedgerEntry.OVERHEAD <= to; base += window) {
+            b.clear();
+            b.limit((int) Math.min(b.capacity(), to - base));
+            while (b.hasRemaining() && ch.read(b, base + b.position()) > 0) {
+                // read the window
+            }
+            int n = b.position();
+            for (int i = 0; i + head <= n && i < window; i++) {
+                if (b.get(i + 4) != LedgerEntry.FORMAT_VERSION || (b.get(i + 5) != 1 && b.get(i + 5) != 2)
+                        || b.get(i + 6) != 0 || b.get(i + 7) != 0) {
+                    continue;
+                }
+                long total = (b.getInt(i) & 0xFFFF_FFFFL) + 4;
+                long seqno = b.getLong(i + 16);
+                long at = base + i;
+                if (seqno < minSeqno || total < LedgerEntry.OVERHEAD || total > maxEntryBytes || at + total > to) {
+                    continue;
+                }
+                ByteBuffer e = ByteBuffer.allocate((int) total);
+                readFully(ch, e, at);
+                try {
+                    LedgerEntry.parse(e.array());
+                    return new long[] {at, seqno};
+                } catch (LedgerEntry.MalformedEntryException ex) {
+                    // not an entry: go on looking
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) {
+                throw new EOFException("unexpected end of ledger file");
+            }
+        }
+    }
+
+    private static boolean allZero(FileChannel ch, long from, long to) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        long pos = from;
+        while (pos < to) {
+            b.clear();
+            int n = ch.read(b, pos);
+            if (n <= 0) {
+                break;
+            }
+            for (int i = 0; i < n; i++) {
+                if (b.get(i) != 0) {
+                    return false;
+                }
+            }
+            pos += n;
         }
         return true;
     }
