@@ -30,6 +30,23 @@ import org.consort.crypto.Identity;
  * every truncated entry, and after {@link #open} such entries must have a view above every
  * view in the files (unflushed entries lost in a crash may have used the last view).
  *
+ * <p><b>Failed writes.</b> Entries are buffered and written to the open chunk in whole
+ * entries. When a write, truncation, fsync or rename of a chunk fails (a full disk, an I/O
+ * error), the ledger fails for good: the buffered entries are discarded, never written again
+ * (a retried partial buffer would put the start of the buffer on disk a second time, after the
+ * bytes the failed write left, and make the file corrupt), the open chunk is cut back to its
+ * last entry written in full when the file system allows it, and every later append, flush,
+ * truncation or rebase throws, naming the first failure ({@link #failure()}). What the cut could
+ * not remove is a prefix of the entries that were being written, which {@link #open} drops as a
+ * torn tail. A node whose ledger failed must stop; on restart its log gives it the entries again.
+ *
+ * <p><b>Torn tail.</b> {@link #open} accepts damage in one place only: the end of the open chunk,
+ * where an unfinished last write leaves the first bytes of an entry (possibly followed by zeros).
+ * Such a tail is cut off and reported in {@link #openReport()}. A damaged entry that is complete
+ * with a matching digest, whose length field contradicts its header, or that is followed by a
+ * complete entry (with a seqno not below its own) is corruption: {@link LedgerCorruptException}
+ * names the file and seqno. See {@link ChunkFiles#scan}.
+ *
  * <p><b>Threads.</b> One writer thread appends, truncates and flushes, in seqno order. All
  * methods are synchronized, so readers ({@link #receipt}, {@link #lastSignature},
  * {@link #entry}) may run on other threads.
@@ -61,8 +78,18 @@ public final class Ledger implements AutoCloseable {
     private FileChannel openChannel;
     private final ByteBuffer buffer;
     private long openChunkSize;
+    /** Bytes of the open chunk written to the file in whole entries (the buffer holds the rest). */
     private long openFlushedSize;
     private boolean closed;
+    /** The first write that failed; once set, nothing is written any more. */
+    private IOException failure;
+    private final ChunkChannels channels;
+
+    /** Opens the chunk files the ledger writes; tests substitute channels that fail like a full disk. */
+    @FunctionalInterface
+    interface ChunkChannels {
+        FileChannel open(Path file, java.nio.file.OpenOption... options) throws IOException;
+    }
     /** Receipts for recent entries all use the latest few signatures: keep them decoded. */
     private final java.util.LinkedHashMap<Long, SignaturePayload> recentSignatures = new java.util.LinkedHashMap<>(32, 0.75f, true) {
         @Override
@@ -86,7 +113,8 @@ public final class Ledger implements AutoCloseable {
     }
 
     private Ledger(Path dir, LedgerConfig config, LedgerSecrets secrets, long replayAfter, Consumer<ReplayedEntry> replay,
-            boolean withholdUnknown) throws IOException {
+            boolean withholdUnknown, ChunkChannels channels) throws IOException {
+        this.channels = Objects.requireNonNull(channels);
         if (replayAfter < 0) {
             throw new IllegalArgumentException("replayAfter must not be negative: " + replayAfter);
         }
@@ -121,7 +149,7 @@ public final class Ledger implements AutoCloseable {
         }
         ChunkFiles.Chunk last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
         if (last != null && last.open()) {
-            openChannel = FileChannel.open(last.path(), StandardOpenOption.WRITE, StandardOpenOption.READ);
+            openChannel = channels.open(last.path(), StandardOpenOption.WRITE, StandardOpenOption.READ);
             openChunkSize = openChannel.size();
             openFlushedSize = openChunkSize;
             openChannel.position(openChunkSize);
@@ -185,7 +213,14 @@ public final class Ledger implements AutoCloseable {
     public static Ledger open(Path dir, LedgerConfig config, LedgerSecrets secrets, long replayAfter,
             Consumer<ReplayedEntry> replay) throws IOException {
         return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets),
-                replayAfter, replay, false);
+                replayAfter, replay, false, FileChannel::open);
+    }
+
+    /** As {@link #open(Path, LedgerConfig, LedgerSecrets, Consumer)}, writing chunk files through {@code channels}. */
+    static Ledger open(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay,
+            ChunkChannels channels) throws IOException {
+        return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), 0,
+                replay, false, channels);
     }
 
     /**
@@ -196,7 +231,7 @@ public final class Ledger implements AutoCloseable {
     public static Ledger openWithholding(Path dir, LedgerConfig config, LedgerSecrets secrets, Consumer<ReplayedEntry> replay)
             throws IOException {
         return new Ledger(Objects.requireNonNull(dir), Objects.requireNonNull(config), Objects.requireNonNull(secrets), 0,
-                replay, true);
+                replay, true, FileChannel::open);
     }
 
     private void replayOne(ChunkFiles.Chunk c, LedgerEntry e, long offset, Consumer<ReplayedEntry> replay) {
@@ -284,7 +319,7 @@ public final class Ledger implements AutoCloseable {
      * folder beside them, kept for audit, and the next entry appended is {@code base.last().seqno() + 1}.
      */
     public synchronized void rebase(LedgerBase base) {
-        checkOpen();
+        checkWritable();
         try {
             flushBuffer();
             if (openChannel != null) {
@@ -306,7 +341,7 @@ public final class Ledger implements AutoCloseable {
             base.write(dir);
             fsyncDir();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot rebase the ledger in " + dir + " on seqno " + base.last().seqno(), e);
+            throw failed("cannot rebase the ledger on seqno " + base.last().seqno(), e);
         }
         chunks.clear();
         baseSeqno = base.last().seqno();
@@ -329,6 +364,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Appends a write set: {@code txId.seqno} must be the next seqno and its view not below the last. */
     public synchronized AppendResult append(TxId txId, byte[] publicPart, byte[] privatePart, byte[] claimsDigest) {
+        checkWritable();
         checkNext(txId);
         if (privatePart.length > 0) {
             checkIvFresh(txId);
@@ -338,6 +374,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Appends an entry serialized by another node (a follower's path); it is parsed and checked first. */
     public synchronized AppendResult appendSerialized(byte[] serialized) {
+        checkWritable();
         if (serialized.length > config.maxEntryBytes()) {
             throw new IllegalArgumentException("entry of " + serialized.length + " bytes exceeds maxEntryBytes " + config.maxEntryBytes());
         }
@@ -349,6 +386,7 @@ public final class Ledger implements AutoCloseable {
      * sign this ledger's Merkle root, else the ledgers diverged ({@link InvariantViolation}).
      */
     public synchronized AppendResult appendEntry(LedgerEntry e) {
+        checkWritable();
         checkNext(e.txId());
         if (e.kind() == EntryKind.SIGNATURE) {
             SignaturePayload p = SignaturePayload.decode(e.publicPart());
@@ -364,6 +402,7 @@ public final class Ledger implements AutoCloseable {
      * the node's key. Closes the open chunk afterwards once it has reached the chunk size.
      */
     public synchronized AppendResult appendSignature(TxId txId, Identity node) {
+        checkWritable();
         checkNext(txId);
         SignaturePayload p = SignaturePayload.sign(txId, tree.size(), tree.root(), node, config.clock().instant());
         LedgerEntry e = LedgerEntry.create(txId, EntryKind.SIGNATURE, p.encode(), new byte[0], LedgerEntry.ZERO_DIGEST, secrets);
@@ -386,15 +425,20 @@ public final class Ledger implements AutoCloseable {
 
     /** Writes buffered entries to the file and, when {@code fsync}, forces them to disk. */
     public synchronized void flush(boolean fsync) {
-        checkOpen();
+        checkWritable();
         try {
             flushBuffer();
             if (fsync && openChannel != null) {
                 openChannel.force(false);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot flush ledger in " + dir, e);
+            throw failed("cannot flush the ledger", e);
         }
+    }
+
+    /** The write that failed and stopped this ledger from writing (see the class comment), if one did. */
+    public synchronized Optional<IOException> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /**
@@ -402,7 +446,7 @@ public final class Ledger implements AutoCloseable {
      * the index. Callers must never truncate entries that are committed.
      */
     public synchronized void truncate(long seqno) {
-        checkOpen();
+        checkWritable();
         if (seqno < baseSeqno || seqno > lastTxId.seqno()) {
             throw new IllegalArgumentException("cannot truncate to " + seqno + ": ledger holds " + (baseSeqno + 1) + ".."
                     + lastTxId.seqno());
@@ -431,7 +475,7 @@ public final class Ledger implements AutoCloseable {
                     if (!c.open()) {
                         Files.move(c.path(), openPath, StandardCopyOption.ATOMIC_MOVE);
                     }
-                    openChannel = FileChannel.open(openPath, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                    openChannel = channels.open(openPath, StandardOpenOption.WRITE, StandardOpenOption.READ);
                     long cut = offsets[(int) (seqno - baseSeqno)]; // offset of seqno + 1
                     openChannel.truncate(cut);
                     openChannel.force(true);
@@ -443,7 +487,7 @@ public final class Ledger implements AutoCloseable {
             }
             fsyncDir();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot truncate ledger in " + dir + " to " + seqno, e);
+            throw failed("cannot truncate the ledger to seqno " + seqno, e);
         }
         tree.truncate(seqno);
         recentSignatures.keySet().removeIf(k -> k > seqno);
@@ -498,15 +542,24 @@ public final class Ledger implements AutoCloseable {
             return;
         }
         try {
-            flushBuffer();
-            if (openChannel != null) {
-                openChannel.force(false);
-                openChannel.close();
-                openChannel = null;
+            if (failure == null) {
+                flushBuffer();
+                if (openChannel != null) {
+                    openChannel.force(false);
+                }
             }
+        } catch (IOException e) {
+            throw failed("cannot write the ledger's last entries", e);
         } finally {
             closed = true;
-            lockChannel.close();
+            try {
+                if (openChannel != null) {
+                    openChannel.close();
+                    openChannel = null;
+                }
+            } finally {
+                lockChannel.close();
+            }
         }
     }
 
@@ -516,6 +569,41 @@ public final class Ledger implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("ledger in " + dir + " is closed");
         }
+    }
+
+    /** Open, and no write failed. */
+    private void checkWritable() {
+        checkOpen();
+        if (failure != null) {
+            throw new UncheckedIOException("the ledger in " + dir + " accepts no more writes since a write failed: "
+                    + failure.getMessage(), failure);
+        }
+    }
+
+    /**
+     * A write failed: the ledger fails for good. The buffered entries are discarded, so that no
+     * part of them is ever written again, and the open chunk is cut back to the entries written
+     * in full before. If the cut fails too, the file ends with a prefix of the entries that were
+     * being written: {@link #open} drops it as a torn tail.
+     */
+    private UncheckedIOException failed(String what, IOException e) {
+        if (failure == null) {
+            failure = e;
+            buffer.clear();
+            if (openChannel != null) {
+                try {
+                    openChannel.truncate(openFlushedSize);
+                    openChannel.position(openFlushedSize);
+                    openChunkSize = openFlushedSize;
+                    openChannel.force(true);
+                } catch (IOException | RuntimeException cut) {
+                    e.addSuppressed(cut);
+                }
+            }
+        }
+        return new UncheckedIOException(what + " in " + dir + ": " + e.getMessage()
+                + "; the ledger accepts no more writes (its file ends at its last complete entry, or with a torn tail"
+                + " that is dropped when it is opened again)", e);
     }
 
     private void checkNext(TxId txId) {
@@ -562,7 +650,7 @@ public final class Ledger implements AutoCloseable {
             record(e, offset);
             return new AppendResult(e.txId(), e.leaf(), bytes);
         } catch (IOException ex) {
-            throw new UncheckedIOException("cannot append to ledger in " + dir, ex);
+            throw failed("cannot append seqno " + e.txId().seqno() + " to the ledger", ex);
         }
     }
 
@@ -594,7 +682,7 @@ public final class Ledger implements AutoCloseable {
 
     private void startChunk(long first) throws IOException {
         Path p = dir.resolve(ChunkFiles.openName(first));
-        openChannel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        openChannel = channels.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
         fsyncDir();
         chunks.add(new ChunkFiles.Chunk(p, first, -1, true));
         buffer.clear();
@@ -615,7 +703,7 @@ public final class Ledger implements AutoCloseable {
             fsyncDir();
             chunks.add(new ChunkFiles.Chunk(target, c.first(), lastTxId.seqno(), false));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot close ledger chunk in " + dir, e);
+            throw failed("cannot close the ledger chunk", e);
         }
     }
 
@@ -655,10 +743,14 @@ public final class Ledger implements AutoCloseable {
     private LedgerEntry readEntry(long seqno) {
         ChunkFiles.Chunk c = chunkOf(seqno);
         long offset = offsets[(int) (seqno - 1 - baseSeqno)];
-        try {
-            if (c.open() && offset + 4 > openFlushedSize) {
+        if (c.open() && offset + 4 > openFlushedSize && failure == null) {
+            try {
                 flushBuffer();
+            } catch (IOException e) {
+                throw failed("cannot write the buffered entries to the ledger", e);
             }
+        }
+        try {
             try (FileChannel ch = c.open() ? null : FileChannel.open(c.path(), StandardOpenOption.READ)) {
                 FileChannel src = c.open() ? openChannel : ch;
                 ByteBuffer len = ByteBuffer.allocate(4);
