@@ -53,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * commit point advances. A batch that does not fit is ignored the same way on every node, so the
  * nodes never diverge; an invariant that fails stops the node.
  *
+ * <p><b>Fatal errors.</b> Anything thrown while a batch is applied (a ledger write that failed on
+ * a full disk, a broken invariant, an error) or by the batcher is fatal: the replicator stops
+ * ({@link #isPrimary} is false from then on), reports it once to {@code onFatal}, which must stop
+ * the node, and the apply call throws it on to the log, which stops replicating on this node.
+ * Every later call of the log's apply thread throws at once without reporting it again.
+ *
  * <p><b>Threads.</b> {@link #append} runs under the store's commit lock (no other lock taken);
  * the log's apply thread calls {@link #applyBatch} and {@link #onLeaderReady}; the log's own
  * threads call {@link #onNotLeader}; the batcher thread builds and proposes batches. The
@@ -282,7 +288,6 @@ public final class LogReplicator implements Replicator, LogStateMachine {
             Thread.currentThread().interrupt();
             return false;
         } catch (Throwable t) {
-            LOG.error("the ledger batcher failed; the node must stop", t);
             fatal(t);
             return false;
         }
@@ -397,7 +402,6 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
-            LOG.error("the ledger batcher failed; the node must stop", t);
             fatal(t);
         }
     }
@@ -624,6 +628,24 @@ public final class LogReplicator implements Replicator, LogStateMachine {
 
     @Override
     public void applyBatch(long term, long index, byte[] payload) {
+        checkNotFailed();
+        try {
+            applyBatchOrThrow(term, index, payload);
+        } catch (RuntimeException | Error t) {
+            fatal(t);
+            throw t;
+        }
+    }
+
+    /** After a fatal error, the log's apply thread gets no further: it stops replicating on this node. */
+    private void checkNotFailed() {
+        Throwable f = fatalError;
+        if (f != null) {
+            throw new IllegalStateException("this node stopped after a fatal error: " + f, f);
+        }
+    }
+
+    private void applyBatchOrThrow(long term, long index, byte[] payload) {
         List<LedgerEntry> entries;
         try {
             entries = EntryBatch.decode(payload, settings.entryBytesMax());
@@ -795,6 +817,16 @@ public final class LogReplicator implements Replicator, LogStateMachine {
 
     @Override
     public void onLeaderReady(long term) {
+        checkNotFailed();
+        try {
+            leaderReady(term);
+        } catch (RuntimeException | Error t) {
+            fatal(t);
+            throw t;
+        }
+    }
+
+    private void leaderReady(long term) {
         long view = viewOf(term);
         synchronized (mutex) {
             if (primaryView >= 0) {
@@ -834,6 +866,16 @@ public final class LogReplicator implements Replicator, LogStateMachine {
      */
     @Override
     public SnapshotWriter prepareSnapshot(long term, long index) throws IOException {
+        checkNotFailed();
+        try {
+            return snapshotWriter(term, index);
+        } catch (RuntimeException | Error t) {
+            fatal(t);
+            throw t;
+        }
+    }
+
+    private SnapshotWriter snapshotWriter(long term, long index) throws IOException {
         Store.Frozen frozen;
         org.consort.ledger.LedgerBase base;
         List<byte[]> tail = new ArrayList<>();
@@ -872,6 +914,16 @@ public final class LogReplicator implements Replicator, LogStateMachine {
      */
     @Override
     public void installSnapshot(long term, long index, Path file) throws IOException {
+        checkNotFailed();
+        try {
+            install(term, index, file);
+        } catch (RuntimeException | Error t) {
+            fatal(t);
+            throw t;
+        }
+    }
+
+    private void install(long term, long index, Path file) throws IOException {
         NodeSnapshot snap;
         try {
             snap = NodeSnapshot.read(file, secrets, settings.entryBytesMax());
@@ -960,12 +1012,21 @@ public final class LogReplicator implements Replicator, LogStateMachine {
         membershipListener.accept(peerIds);
     }
 
+    /** Stops the replicator and reports {@code t} to {@code onFatal}, the first time only. */
     private void fatal(Throwable t) {
-        if (running) {
+        synchronized (fatalLock) {
+            if (fatalError != null || !running) {
+                return; // reported already, or closed: the node is stopping anyway
+            }
+            fatalError = t;
             running = false;
-            onFatal.accept(t);
         }
+        onFatal.accept(t);
     }
+
+    private final Object fatalLock = new Object();
+    /** The first fatal error; null while the replicator may go on. */
+    private volatile Throwable fatalError;
 
     /** Stops the batcher; entries not applied yet stay in the log for whichever primary follows. */
     @Override
