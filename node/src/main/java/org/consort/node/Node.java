@@ -101,6 +101,12 @@ public final class Node implements AutoCloseable {
     public static final int ADMIN_TASKS_MAX = 1024;
     /** Validity of the certificates the service issues to nodes. */
     public static final Duration NODE_CERT_VALIDITY = Duration.ofDays(3650);
+    /** Exit status of a node that stopped because it could not go on safely (a failed ledger write, a broken invariant). */
+    public static final int FATAL_EXIT_STATUS = 70;
+    /** How long a node stopping on a fatal error waits for its parts to close before the process exits anyway. */
+    static final Duration FATAL_STOP_WAIT = Duration.ofSeconds(10);
+    /** The state of a node that stopped on a fatal error. */
+    public static final String FAILED = "Failed";
 
     /** The node could not start; the message says why (which file, which entry). */
     public static final class StartFailure extends Exception {
@@ -162,10 +168,14 @@ public final class Node implements AutoCloseable {
     private HttpServer server;
     private volatile String state = "Starting";
     private volatile boolean retiring;
+    /** Ends the process after a fatal error; tests give their own. */
+    private final java.util.function.IntConsumer exit;
+    private final java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Node(NodeConfig config, InstantSource clock, SecureRandom random, Identity identity, X509Certificate serviceCert,
             PrivateKey serviceKey, Store store, Ledger ledger, ViewHistory views, LedgerSecrets secrets, Placement placement,
-            long startupSeqno, StartState started) {
+            long startupSeqno, StartState started, java.util.function.IntConsumer exit) {
+        this.exit = exit;
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -192,7 +202,19 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(NodeConfig config, InstantSource clock, SecureRandom random) throws StartFailure {
-        return start(config, clock, random, false);
+        return start(config, clock, random, false, Node::halt);
+    }
+
+    /**
+     * As {@link #start(NodeConfig)}, with {@code exit} called instead of ending the process when a
+     * fatal error stops the node (tests that run nodes in their own JVM).
+     */
+    static Node start(NodeConfig config, java.util.function.IntConsumer exit) throws StartFailure {
+        return start(config, InstantSource.system(), new SecureRandom(), false, exit);
+    }
+
+    private static void halt(int status) {
+        Runtime.getRuntime().halt(status);
     }
 
     /**
@@ -202,10 +224,11 @@ public final class Node implements AutoCloseable {
      * the ledger secrets and the private state, and the service is Open.
      */
     public static Node recover(NodeConfig config) throws StartFailure {
-        return start(config, InstantSource.system(), new SecureRandom(), true);
+        return start(config, InstantSource.system(), new SecureRandom(), true, Node::halt);
     }
 
-    private static Node start(NodeConfig config, InstantSource clock, SecureRandom random, boolean recover) throws StartFailure {
+    private static Node start(NodeConfig config, InstantSource clock, SecureRandom random, boolean recover,
+            java.util.function.IntConsumer exit) throws StartFailure {
         Path nodeDir = Path.of(config.nodeDir());
         Path ledgerDir = Path.of(config.ledgerDir());
         try {
@@ -298,7 +321,7 @@ public final class Node implements AutoCloseable {
         // A ledger that starts from a snapshot's base holds no signature of the entries up to it, which were signed.
         long lastSigned = Math.max(ledger.lastSignature().map(s -> s.txId().seqno()).orElse(0L), ledger.firstSeqno() - 1);
         Node node = new Node(config, clock, random, identity, serviceCert, serviceKey, store, ledger, views, secrets,
-                placement, ledger.lastSeqno(), loaded);
+                placement, ledger.lastSeqno(), loaded, exit);
         node.committed.set(lastSigned);
         store.globalCommit(lastSigned);
         try {
@@ -569,6 +592,7 @@ public final class Node implements AutoCloseable {
                     }
                 }
                 : EthereumEndpoints.writeSubmitter(engine));
+        metrics.gauge("consort.node.healthy", "1 while the node runs, 0 once a fatal error stopped it", () -> healthy() ? 1 : 0);
         metrics.gauge("consort.ledger.last.seqno", "Last seqno in this node's store", store::version);
         metrics.gauge("consort.ledger.committed.seqno", "Committed seqno", committed::get);
         metrics.gauge("consort.view", "View this node orders transactions in (-1 when not primary)", replicator::view);
@@ -1213,14 +1237,51 @@ public final class Node implements AutoCloseable {
         store.globalCommit(seqno);
     }
 
+    /**
+     * The one way a node stops on an error it cannot go on from (its ledger cannot be written, an
+     * invariant broke, its apply or batcher thread died): it reports itself {@link #FAILED} at once,
+     * logs one FATAL line naming the cause, stops serving and replicating, and ends the process with
+     * {@link #FATAL_EXIT_STATUS}, after at most {@link #FATAL_STOP_WAIT} for its parts to close.
+     * Later fatal errors (the parts failing as they close) are ignored.
+     */
     private void onFatal(Throwable t) {
-        state = "Stopped";
-        LOG.error("fatal: this node cannot go on safely; stopping it so that nothing wrong is acknowledged", t);
+        if (!failed.compareAndSet(false, true)) {
+            return;
+        }
+        state = FAILED;
+        LOG.error("FATAL: node {} stops (exit status {}) so that nothing wrong is acknowledged: {}", identity.id(),
+                FATAL_EXIT_STATUS, describe(t), t);
+        Thread closer = new Thread(this::close, "fatal-close");
+        closer.setDaemon(true);
         Thread stopper = new Thread(() -> {
-            close();
-            Runtime.getRuntime().halt(70);
+            closer.start();
+            try {
+                if (!terminated.await(FATAL_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("the node did not close within {} s after the fatal error; exiting anyway",
+                            FATAL_STOP_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exit.accept(FATAL_EXIT_STATUS);
         }, "fatal-stop");
         stopper.start();
+    }
+
+    /** A throwable and its causes, one message each: what a FATAL line names. */
+    static String describe(Throwable t) {
+        StringBuilder b = new StringBuilder(t.toString());
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seen.add(t);
+        for (Throwable c = t.getCause(); c != null && seen.add(c); c = c.getCause()) {
+            b.append("; caused by ").append(c);
+        }
+        return b.toString();
+    }
+
+    /** Whether the node runs without a fatal error (it may still be starting, stopping or retired). */
+    public boolean healthy() {
+        return !failed.get();
     }
 
     // ---- receipts and historical reads --------------------------------------------------
@@ -1403,8 +1464,9 @@ public final class Node implements AutoCloseable {
         if (terminated.getCount() == 0) {
             return;
         }
-        String finalState = state.equals("Retired") ? "Retired" : "Stopped";
-        state = "Stopping";
+        String finalState = state.equals("Retired") || state.equals(FAILED) ? state : "Stopped";
+        // A failed node says so until the process ends.
+        state = finalState.equals(FAILED) ? FAILED : "Stopping";
         try {
             if (server != null) {
                 server.close();
