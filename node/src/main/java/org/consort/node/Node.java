@@ -621,6 +621,19 @@ public final class Node implements AutoCloseable {
         server = HttpServer.start(config.host(), placement.port(), identity.privateKey(),
                 new X509Certificate[] {identity.certificate(), serviceCert},
                 s -> EthereumWebSocket.wrap(s, handler, ethereum, authenticator), config.limits());
+        HttpServer http = server;
+        metrics.gauge("consort.http.connections.open", "Client connections open", http::openConnections);
+        metrics.gauge("consort.http.connections.unserved", "Client connections that sent no complete request yet",
+                http::unservedConnections);
+        metrics.gauge("consort.http.connections.replaced", "Connections closed at connectionsMax to make room for new ones",
+                http::replacedConnections);
+        metrics.gauge("consort.http.connections.refused", "New connections closed at connectionsMax, none being replaceable",
+                http::refusedConnections);
+        metrics.gauge("consort.http.connections.expired", "Connections closed for sending no request within firstRequestTimeoutMs",
+                http::expiredConnections);
+        metrics.gauge("consort.http.connections.identity.refused",
+                "TLS handshakes failed at connectionsPerIdentityMax connections of their client certificate",
+                http::identityRefusedConnections);
         state = "PartOfNetwork";
         ObjectNode startup = Json.object();
         startup.put("nodeId", identity.id());
@@ -1444,6 +1457,11 @@ public final class Node implements AutoCloseable {
 
     public NodeMetrics metrics() {
         return metrics;
+    }
+
+    /** The client-facing HTTPS listener (its connection counts), once the node serves. */
+    public HttpServer httpServer() {
+        return server;
     }
 
     public int port() {

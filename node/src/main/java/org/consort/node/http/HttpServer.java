@@ -14,14 +14,19 @@ import java.security.cert.X509Certificate;
 import org.consort.node.Limits;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -29,15 +34,19 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The node's HTTPS listener: TLS 1.3 and 1.2 only, HTTP/1.1 and HTTP/2 (ALPN), the node
  * certificate as server identity, and client certificates requested but not required: any
  * certificate is accepted by TLS (the handshake still proves possession of its key) and each
- * endpoint's auth policy decides what it means.
+ * endpoint's auth policy decides what it means. Its connections are bounded by a
+ * {@link ConnectionGuard}: connectionsMax in all, connectionsPerIdentityMax per client certificate,
+ * and firstRequestTimeoutMs for a connection to deliver its first request head.
  */
 public final class HttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
+    private final ConnectionGuard guard;
 
-    private HttpServer(Server server, ServerConnector connector) {
+    private HttpServer(Server server, ServerConnector connector, ConnectionGuard guard) {
         this.server = server;
         this.connector = connector;
+        this.guard = guard;
     }
 
     public static HttpServer start(String host, int port, PrivateKey key, X509Certificate[] chain, Handler handler,
@@ -83,7 +92,16 @@ public final class HttpServer implements AutoCloseable {
         http2.setMaxConcurrentStreams(limits.http2StreamsMax());
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
         alpn.setDefaultProtocol(http11.getProtocol());
-        SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
+        ConnectionGuard guard = new ConnectionGuard(limits.connectionsMax(), limits.connectionsPerIdentityMax(),
+                limits.firstRequestTimeoutMs());
+        SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol()) {
+            @Override
+            protected SslConnection newSslConnection(Connector connector, EndPoint endPoint, SSLEngine engine) {
+                SslConnection connection = super.newSslConnection(connector, endPoint, engine);
+                guard.opened(endPoint, connection, connector.getExecutor());
+                return connection;
+            }
+        };
 
         ServerConnector connector = new ServerConnector(server, tls, alpn, http2, http11);
         connector.setHost(host);
@@ -91,19 +109,60 @@ public final class HttpServer implements AutoCloseable {
         connector.setIdleTimeout(limits.idleTimeoutMs());
         connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
-        server.addBean(new NetworkConnectionLimit(limits.connectionsMax(), connector));
-        server.setHandler(handlerFor.apply(server));
+        connector.addBean(guard); // told of every accept and close
+        server.setHandler(new Handler.Wrapper(handlerFor.apply(server)) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                Object connection = guard.requestStarted(request);
+                if (connection != null) {
+                    Request.addCompletionListener(request, failure -> guard.requestEnded(connection, response.getStatus()));
+                }
+                return super.handle(request, response, callback);
+            }
+        });
         server.setStopTimeout(5_000);
         server.start();
-        return new HttpServer(server, connector);
+        guard.start(server.getScheduler());
+        return new HttpServer(server, connector, guard);
     }
 
     public int port() {
         return connector.getLocalPort();
     }
 
+    /** Client connections accepted and not closed. */
+    public int openConnections() {
+        return guard.openConnections();
+    }
+
+    /** Client connections that delivered no complete request head yet. */
+    public int unservedConnections() {
+        return guard.unservedConnections();
+    }
+
+    /** New connections closed at once at connectionsMax, every open one being busy or recently active. */
+    public long refusedConnections() {
+        return guard.refusedConnections();
+    }
+
+    /** Connections closed at connectionsMax to make room for a new one. */
+    public long replacedConnections() {
+        return guard.replacedConnections();
+    }
+
+    /** Connections closed because they sent no complete request head within firstRequestTimeoutMs. */
+    public long expiredConnections() {
+        return guard.expiredConnections();
+    }
+
+    /** TLS handshakes failed because their client certificate had connectionsPerIdentityMax connections open. */
+    public long identityRefusedConnections() {
+        return guard.identityRefusedConnections();
+    }
+
     @Override
     public void close() throws Exception {
+        guard.stop();
         server.stop();
     }
 
