@@ -161,11 +161,13 @@ class EdgeBoundsTest {
         long openedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - attackStart);
         // The attacker goes on opening idle connections, so the node stays at its bound.
         int held = churnHeld;
+        java.util.concurrent.atomic.AtomicInteger churned = new java.util.concurrent.atomic.AtomicInteger();
         threads.submit(() -> {
             ArrayDeque<Socket> mine = new ArrayDeque<>();
             while (attacking.get()) {
                 try {
                     mine.add(tcp());
+                    churned.incrementAndGet();
                 } catch (IOException e) {
                     continue;
                 }
@@ -223,7 +225,7 @@ class EdgeBoundsTest {
                     .isLessThan(Limits.defaults().firstRequestTimeoutMs() + 2_000);
         }
 
-        System.out.printf("phases: measured at %d ms, slowloris done at %d ms%n", measuredMs,
+        System.out.printf("phases: churned %d, measured at %d ms, slowloris done at %d ms%n", churned.get(), measuredMs,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - attackStart));
         attacking.set(false);
         closeAll(attack);
