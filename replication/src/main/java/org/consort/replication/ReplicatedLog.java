@@ -58,6 +58,16 @@ public interface ReplicatedLog extends AutoCloseable {
     void trustPeer(String peerId);
 
     /**
+     * Asks for a snapshot at the next opportunity, whatever the schedule (governance's
+     * {@code trigger_snapshot}). Made while a batch is applied (from
+     * {@link LogStateMachine#applyBatch}), the snapshot is taken right after that batch, so the
+     * nodes, which make the same request at the same batch, take theirs at the same index. Made
+     * from another thread, it is taken after the next batch. If a snapshot is being written then,
+     * the requested one follows it. Taken even when scheduled snapshots are off.
+     */
+    void requestSnapshot();
+
+    /**
      * If this node leads, gives up leadership so that a new term starts (this node may win it
      * again); returns at once, the election follows.
      */

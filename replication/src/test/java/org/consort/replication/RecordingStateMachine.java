@@ -25,6 +25,8 @@ public final class RecordingStateMachine implements LogStateMachine {
     public final List<Long> snapshotsInstalled = new CopyOnWriteArrayList<>();
     /** Indexes of the snapshots written to a file, in order. */
     public final List<Long> snapshotsWritten = new CopyOnWriteArrayList<>();
+    /** Called on the apply thread after each batch is applied, with its index and bytes. */
+    public volatile java.util.function.BiConsumer<Long, byte[]> onApplied = (index, batch) -> { };
     /** When set, writing a snapshot waits until it is opened (a slow disk, a big state). */
     public volatile java.util.concurrent.CountDownLatch snapshotGate;
     private volatile long lastIndex = -1;
@@ -34,6 +36,7 @@ public final class RecordingStateMachine implements LogStateMachine {
         InvariantViolation.check(index > lastIndex, "batch index " + index + " after " + lastIndex);
         lastIndex = index;
         applied.add(new Applied(term, index, batch));
+        onApplied.accept(index, batch);
     }
 
     @Override

@@ -80,6 +80,10 @@ class StepDownRetryTest {
         }
 
         @Override
+        public void requestSnapshot() {
+        }
+
+        @Override
         public void transferLeadership(String peerId, Duration timeout) {
         }
 

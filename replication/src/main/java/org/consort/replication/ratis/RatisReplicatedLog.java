@@ -250,10 +250,11 @@ public final class RatisReplicatedLog implements ReplicatedLog {
         RaftServerConfigKeys.Write.setElementLimit(p, Math.max(4096, 2 * c.proposalsInFlightMax()));
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64 * mib, 2 * frameMax)));
 
+        // Also when snapshots are only taken on request (snapshotEveryEntries 0): Ratis drops older files once it takes one.
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         if (c.snapshotEveryEntries() > 0) {
             RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
             RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotEveryEntries());
-            RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
             RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
             // Purge as soon as a snapshot covers the entries, so a lagging peer gets the snapshot.
             RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(c.snapshotEveryEntries(), 1024));
@@ -450,6 +451,16 @@ public final class RatisReplicatedLog implements ReplicatedLog {
             b.setLeaderId(leader);
         }
         return b.build();
+    }
+
+    @Override
+    public void requestSnapshot() {
+        stateMachine.requestSnapshot();
+    }
+
+    /** Index of the last snapshot Ratis was handed (it may drop the log up to it); -1 if none. For tests. */
+    long reportedSnapshotIndex() {
+        return stateMachine.reportedSnapshotIndex();
     }
 
     @Override

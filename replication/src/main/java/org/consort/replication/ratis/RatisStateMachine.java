@@ -19,10 +19,12 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -50,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * and {@code notifyLeaderReady} on its one state machine updater thread; leadership and
  * configuration notifications come from server threads. Leadership signals are serialised by
  * a lock so "not leader" never overtakes "leader ready" of the same term.
+ *
+ * <p>Snapshots are taken when Ratis asks ({@link #takeSnapshot}, past its threshold) and the
+ * {@link SnapshotPolicy} finds one due, or right after the batch during which one was
+ * {@linkplain #requestSnapshot requested}; either is written in the background and handed to
+ * Ratis once written.
  */
 final class RatisStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(RatisStateMachine.class);
@@ -77,8 +84,22 @@ final class RatisStateMachine extends BaseStateMachine {
     /** How long closing waits for a snapshot being written. */
     static final long SNAPSHOT_CLOSE_WAIT_MS = 60_000;
 
-    /** When a snapshot is due beyond Ratis' own threshold. Apply thread only. */
+    /** When a snapshot is due beyond Ratis' own threshold, or whether one was requested. Apply thread only, but for requests. */
     private final SnapshotPolicy snapshotPolicy;
+    /**
+     * The snapshot being written was requested and taken after a batch, not when Ratis asked: Ratis does not ask
+     * again below its threshold, so once it is written this asks Ratis to take it (purge the log, drop old files).
+     * Apply thread only.
+     */
+    private boolean writingRequested;
+    /** Ratis was asked to take the requested snapshot once it was written (cleared if that failed). */
+    private volatile boolean reportAsked;
+    /** Index of the last snapshot handed to Ratis by {@link #takeSnapshot}; -1 if none. */
+    private volatile long reportedIndex = -1;
+    private final ClientId reporterId = ClientId.randomId();
+    private final AtomicLong reportCalls = new AtomicLong();
+    /** How long Ratis may take to act on a request to take the written snapshot. */
+    static final long REPORT_TIMEOUT_MS = 60_000;
 
     RatisStateMachine(LogStateMachine target, Consumer<Set<String>> onMembers, SnapshotPolicy snapshotPolicy) {
         this.target = target;
@@ -150,6 +171,7 @@ final class RatisStateMachine extends BaseStateMachine {
             target.installSnapshot(ti.getTerm(), ti.getIndex(), file);
         }
         setLastAppliedTermIndex(ti);
+        reportedIndex = ti.getIndex();
         snapshotPolicy.started();
     }
 
@@ -166,16 +188,9 @@ final class RatisStateMachine extends BaseStateMachine {
             if (!writing.isDone()) {
                 return -1;
             }
-            CompletableFuture<Long> done = writing;
-            writing = null;
-            try {
-                long index = done.join();
-                snapshotPolicy.written(snapshotBytes);
-                return index;
-            } catch (java.util.concurrent.CompletionException e) {
-                Throwable c = e.getCause() == null ? e : e.getCause();
-                throw new IOException("the snapshot could not be written: " + c.getMessage(), c);
-            }
+            long index = collectWritten();
+            reportedIndex = index;
+            return index;
         }
         TermIndex last = getLastAppliedTermIndex();
         if (last == null || last.getIndex() < 0) {
@@ -183,11 +198,41 @@ final class RatisStateMachine extends BaseStateMachine {
         }
         SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
         if (latest != null && latest.getIndex() >= last.getIndex()) {
+            reportedIndex = latest.getIndex();
             return latest.getIndex();
         }
         if (!snapshotPolicy.due(last.getIndex() - (latest == null ? 0 : latest.getIndex()))) {
             return -1; // Ratis asks again after the next batch
         }
+        // A requested one is handed to Ratis by the batch after it is written: Ratis may not ask again before long.
+        startSnapshot(last, snapshotPolicy.requested());
+        return -1;
+    }
+
+    /** The index of the snapshot written, which is done, or an IOException if it failed; none is being written after. */
+    private long collectWritten() throws IOException {
+        CompletableFuture<Long> done = writing;
+        writing = null;
+        writingRequested = false;
+        try {
+            long index = done.join();
+            snapshotPolicy.written(snapshotBytes);
+            return index;
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            throw new IOException("the snapshot could not be written: " + c.getMessage(), c);
+        }
+    }
+
+    /**
+     * Takes the state as of {@code last} (the last applied batch) now, on the apply thread, and
+     * writes it on {@link #snapshotWriter}; {@code requested} when it is taken right after a
+     * batch because it was requested, not because Ratis asked.
+     */
+    private void startSnapshot(TermIndex last, boolean requested) throws IOException {
+        // Batches applied while it is written are not in it: they count towards the next one. A request made from now on
+        // is answered by this snapshot, taken after it.
+        snapshotPolicy.started();
         LogStateMachine.SnapshotWriter w = target.prepareSnapshot(last.getTerm(), last.getIndex());
         writing = CompletableFuture.supplyAsync(() -> {
             try {
@@ -197,9 +242,75 @@ final class RatisStateMachine extends BaseStateMachine {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, snapshotWriter);
-        // Batches applied while it is written are not in it: they count towards the next one.
-        snapshotPolicy.started();
-        return -1;
+        writingRequested = requested;
+        reportAsked = false;
+    }
+
+    /**
+     * Asks for a snapshot at the next opportunity, whatever the schedule (governance's
+     * {@code trigger_snapshot}). Made on the apply thread while a batch is applied, the snapshot
+     * is taken right after that batch, so nodes that make the request at the same batch take
+     * their snapshots at the same index; made elsewhere, after the next batch. If a snapshot is
+     * being written then, the requested one follows once it is written and handed to Ratis.
+     * Any thread.
+     */
+    void requestSnapshot() {
+        snapshotPolicy.request();
+    }
+
+    /** After each applied batch (apply thread): takes a requested snapshot, or gets a written one to Ratis. */
+    private void afterBatch(long term, long index) {
+        CompletableFuture<Long> w = writing;
+        if (w != null && w.isDone() && snapshotPolicy.requested()) {
+            // A request waits for it: it is done with here, and Ratis is handed the requested one, newer, instead.
+            try {
+                collectWritten();
+            } catch (IOException e) {
+                LOG.error("{}: {}", getId(), e.getMessage(), e);
+            }
+            w = null;
+        }
+        if (w == null) {
+            if (snapshotPolicy.requested()) {
+                try {
+                    startSnapshot(TermIndex.valueOf(term, index), true);
+                } catch (IOException e) {
+                    LOG.error("{}: the requested snapshot at term {} index {} could not be taken: {}", getId(), term, index,
+                            e.getMessage(), e);
+                }
+            }
+        } else if (w.isDone() && writingRequested && !reportAsked) {
+            reportAsked = true;
+            askRatisToTakeWritten();
+        }
+    }
+
+    /**
+     * Asks Ratis to take a snapshot now, which it does on the apply thread by calling
+     * {@link #takeSnapshot}: that hands it the one written, so Ratis drops the log it covers and
+     * the snapshot files beyond those it retains. Ratis does nothing unless a batch was applied
+     * after the latest snapshot (its creation gap, set to 1 here), which holds after a batch.
+     */
+    private void askRatisToTakeWritten() {
+        RaftServer server = getServer().getNow(null);
+        if (server == null) {
+            return;
+        }
+        SnapshotManagementRequest r = SnapshotManagementRequest.newCreate(reporterId, getId(), getGroupId(),
+                reportCalls.incrementAndGet(), REPORT_TIMEOUT_MS, 1);
+        server.snapshotManagementAsync(r).whenComplete((reply, t) -> {
+            if (t != null || !reply.isSuccess()) {
+                // Asked again after the next batch.
+                reportAsked = false;
+                LOG.warn("{}: Ratis did not take the written snapshot: {}", getId(), t != null ? t.toString()
+                        : reply.getException());
+            }
+        });
+    }
+
+    /** Index of the last snapshot handed to Ratis (which may then drop the log up to it); -1 if none. */
+    long reportedSnapshotIndex() {
+        return reportedIndex;
     }
 
     private void write(LogStateMachine.SnapshotWriter w, TermIndex last) throws IOException {
@@ -238,6 +349,7 @@ final class RatisStateMachine extends BaseStateMachine {
             LOG.warn("{}: the snapshot being written did not complete: {}", getId(), e.toString());
         }
         writing = null;
+        writingRequested = false;
     }
 
     /** Files a crash left half-written; the snapshots themselves only appear once complete. */
@@ -272,6 +384,7 @@ final class RatisStateMachine extends BaseStateMachine {
         target.applyBatch(term, index, payload);
         snapshotPolicy.applied(frame.length);
         updateLastAppliedTermIndex(term, index);
+        afterBatch(term, index);
         return CompletableFuture.completedFuture(reply(REPLY_APPLIED, term, ""));
     }
 

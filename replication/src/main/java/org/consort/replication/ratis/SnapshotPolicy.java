@@ -14,8 +14,11 @@ package org.consort.replication.ratis;
  *       so that writing snapshots costs at most about one byte per byte of log, however large the
  *       store grows.</li>
  * </ul>
+ * Besides, a snapshot may be {@linkplain #request() requested} (governance's
+ * {@code trigger_snapshot}): it is then due at the next opportunity, whatever the thresholds,
+ * even when {@code everyEntries} is 0.
  *
- * <p>Not thread-safe: the state machine's apply thread owns it.
+ * <p>Not thread-safe, but for {@link #request()}: the state machine's apply thread owns it.
  */
 final class SnapshotPolicy {
     private final long everyEntries;
@@ -23,6 +26,8 @@ final class SnapshotPolicy {
     private double stagger;
     private long bytesSinceSnapshot;
     private long lastSnapshotBytes;
+    /** A snapshot was asked for and none was started since. Set by any thread, cleared by the apply thread. */
+    private volatile boolean requested;
 
     /**
      * @param everyEntries batches between snapshots at least; 0 never takes one
@@ -56,8 +61,23 @@ final class SnapshotPolicy {
         bytesSinceSnapshot += bytes;
     }
 
-    /** A snapshot of what was applied so far is being taken: batches applied from now on count towards the next. */
+    /** Asks for a snapshot at the next opportunity, whatever the thresholds. Any thread. */
+    void request() {
+        requested = true;
+    }
+
+    /** Whether a snapshot was asked for and none was started since. */
+    boolean requested() {
+        return requested;
+    }
+
+    /**
+     * A snapshot of what was applied so far is being taken: batches applied from now on count
+     * towards the next, and it answers a request made before (call it before the state is taken,
+     * so that a request made meanwhile is answered by this snapshot, which comes after it).
+     */
     void started() {
+        requested = false;
         bytesSinceSnapshot = 0;
         stagger = drawStagger();
     }
@@ -67,9 +87,9 @@ final class SnapshotPolicy {
         lastSnapshotBytes = fileBytes;
     }
 
-    /** Whether a snapshot is due, {@code batchesSince} batches after the last one. */
+    /** Whether a snapshot is due, {@code batchesSince} batches after the last one (or was requested). */
     boolean due(long batchesSince) {
-        return everyEntries > 0 && batchesSince >= Math.ceil(everyEntries * stagger) && bytesSinceSnapshot >= lastSnapshotBytes;
+        return requested || everyEntries > 0 && batchesSince >= Math.ceil(everyEntries * stagger) && bytesSinceSnapshot >= lastSnapshotBytes;
     }
 
     long bytesSinceSnapshot() {

@@ -65,6 +65,21 @@ class SnapshotPolicyTest {
         assertThatThrownBy(() -> new SnapshotPolicy(-1, fixed(0))).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void aRequestedSnapshotIsDueAtOnceEvenWhenSnapshotsAreOffUntilOneStarts() {
+        for (long everyEntries : new long[] {0, 1_000}) {
+            SnapshotPolicy p = new SnapshotPolicy(everyEntries, fixed(0));
+            p.written(1_000_000);
+            assertThat(p.due(1)).isFalse();
+            p.request();
+            assertThat(p.requested()).isTrue();
+            assertThat(p.due(1)).as("below both thresholds").isTrue();
+            p.started();
+            assertThat(p.requested()).isFalse();
+            assertThat(p.due(1)).isFalse();
+        }
+    }
+
     @Property
     void everyStaggerIsInRangeAndANodeDrawsTheSameOnesAtEveryStart(@ForAll @AlphaChars @StringLength(min = 1, max = 80) String id) {
         SnapshotPolicy a = new SnapshotPolicy(10, SnapshotPolicy.randomFor(id));

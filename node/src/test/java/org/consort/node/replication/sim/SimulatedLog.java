@@ -78,6 +78,11 @@ final class SimulatedLog implements ReplicatedLog {
     }
 
     @Override
+    public void requestSnapshot() {
+        // Snapshots are not simulated.
+    }
+
+    @Override
     public void stepDown() {
         group.requestStepDown(node);
     }
