@@ -162,7 +162,13 @@ public final class Node implements AutoCloseable {
     private final GovernanceService governance = new GovernanceService(constitutionRuntime, GOV_REQUEST_WINDOW);
     private final ThreadPoolExecutor admin;
     private LogReplicator replicator;
-    private RatisReplicatedLog raft;
+    /** Set once the log started; read by the log's own apply thread, which may run before that. */
+    private volatile RatisReplicatedLog raft;
+    /**
+     * A committed {@code trigger_snapshot} was seen; one seen while the log was starting (before {@link #raft} was
+     * set) is passed on once it is.
+     */
+    private volatile boolean snapshotRequested;
     private TxEngine engine;
     private EthereumApp ethereum;
     private HttpServer server;
@@ -538,6 +544,9 @@ public final class Node implements AutoCloseable {
             if (writes.containsKey(GovMaps.REQUEST_LEDGER_REKEY) && replicator.isPrimary()) {
                 admin.execute(this::rekeyIfRequested);
             }
+            if (writes.containsKey(GovMaps.REQUEST_SNAPSHOT)) {
+                requestSnapshot(version);
+            }
         });
         // Recovery shares follow the recovery members, their keys, the threshold and the secrets.
         for (MapName<String, String> m : List.of(GovMaps.MEMBER_INFO, GovMaps.MEMBER_ENCRYPTION_KEYS, GovMaps.RECOVERY_THRESHOLD,
@@ -564,6 +573,9 @@ public final class Node implements AutoCloseable {
                 .withElectionTimeouts(Duration.ofMillis(rep.electionTimeoutMinMs()), Duration.ofMillis(rep.electionTimeoutMaxMs()))
                 .withSnapshotEveryEntries(rep.snapshotEveryEntries());
         raft = RatisReplicatedLog.start(rc, identity, serviceCert, replicator, clock);
+        if (snapshotRequested) {
+            raft.requestSnapshot();
+        }
         replicator.attach(raft);
         replicator.start();
         trustKnownNodes();
@@ -1208,6 +1220,21 @@ public final class Node implements AutoCloseable {
                 return;
             }
             v = secrets.current().version();
+        }
+    }
+
+    /**
+     * Governance's {@code trigger_snapshot} at {@code version} is committed. Every node gets here
+     * on the log's apply thread while it applies the batch whose signature commits it, so each
+     * takes its snapshot right after that batch: at the same index of the log, with its store at
+     * the batch's last signature (a committed point, as for scheduled snapshots).
+     */
+    private void requestSnapshot(long version) {
+        LOG.info("a snapshot was requested by governance (committed at seqno {}): taking one", version);
+        snapshotRequested = true;
+        RatisReplicatedLog r = raft;
+        if (r != null) {
+            r.requestSnapshot();
         }
     }
 

@@ -77,7 +77,8 @@ public record NodeConfig(String nodeDir, String ledgerDir, String host, int port
      * @param electionTimeoutMaxMs upper bound of the election timeout (default 2000)
      * @param joinTimeoutSeconds   how long a joining node waits to be trusted (default 600)
      * @param snapshotEveryEntries a snapshot every this many replicated batches, after which the log
-     *                             before it is dropped; 0 turns snapshots off (default 10000)
+     *                             before it is dropped; 0 turns scheduled snapshots off (governance's
+     *                             {@code trigger_snapshot} still takes one) (default 10000)
      * @param batchDelayMicros     how long the primary waits for more entries before it proposes a
      *                             batch that is not full (default 0: at once)
      */
