@@ -126,6 +126,31 @@ class LoggingEndToEndIT {
             assertThat(r.transactionId().orElseThrow()).startsWith("2.");
             assertThat(sandbox.stop(Duration.ofSeconds(60))).isZero();
         }
+
+        // A flipped byte in the length field of an entry in the middle of the open chunk is damage, not a torn tail
+        // (what an unfinished last write leaves is at the end of the file): the node refuses to start, naming the
+        // file and the seqno, and so does the verifier. Dropped as torn, it would have silently lost every entry after.
+        Path ledgerDir = Path.of(network.at("/nodes/0/ledgerDir").asText());
+        Path open;
+        try (var files = Files.list(ledgerDir)) {
+            open = files.filter(p -> p.getFileName().toString().endsWith(".open")).findFirst().orElseThrow();
+        }
+        byte[] openBytes = Files.readAllBytes(open);
+        List<Integer> entries = entryOffsets(openBytes);
+        assertThat(entries).as("entries in %s", open).hasSizeGreaterThanOrEqualTo(3);
+        int middle = entries.size() / 2;
+        openBytes[entries.get(middle)] ^= 0x01; // the length's high byte: the entry now runs past the end of the file
+        Files.write(open, openBytes);
+        long damagedSeqno = java.nio.ByteBuffer.wrap(openBytes, 16, 8).getLong() + middle;
+        String named = open.getFileName() + " seqno " + damagedSeqno;
+        ConsortProcess.Result refused = ConsortProcess.run(Duration.ofSeconds(120), "node", "start", "--config",
+                ledgerDir.getParent().resolve("config.json").toString());
+        assertThat(refused.exitCode()).as(refused.output()).isEqualTo(3);
+        assertThat(refused.output()).contains("ledger is corrupt", named, "not a torn tail");
+        ConsortProcess.Result verifyDamaged = ConsortProcess.run(Duration.ofSeconds(120), "ledger", "verify",
+                ledgerDir.toString(), "--service-cert", network.get("serviceCert").asText());
+        assertThat(verifyDamaged.exitCode()).as(verifyDamaged.output()).isNotZero();
+        assertThat(verifyDamaged.output()).contains(named);
     }
 
     private static ConsortClient userClient(JsonNode network) throws Exception {
@@ -146,12 +171,10 @@ class LoggingEndToEndIT {
         return Long.parseLong(txId.substring(txId.indexOf('.') + 1));
     }
 
-    /** Changes one hex digit of the first Merkle proof step of a JSON receipt. */
     /**
      * {@code at}, or the first byte after it that is not an entry's 4-byte length field (the file
-     * header is 24 bytes, then each entry is its length and that many bytes). A flipped length
-     * field in the open chunk can make the rest of the file look like an entry cut short by a
-     * crash, which a node drops at start (a torn tail) rather than calls corrupt.
+     * header is 24 bytes, then each entry is its length and that many bytes): a byte of an entry's
+     * contents, so that its digest no longer matches. A damaged length field is checked on its own.
      */
     private static int insideAnEntry(byte[] chunk, int at) {
         int offset = 24;
@@ -168,6 +191,19 @@ class LoggingEndToEndIT {
         throw new IllegalStateException("offset " + at + " is past the last entry");
     }
 
+    /** Where each entry of a chunk file starts (its 4-byte length field), after the 24-byte file header. */
+    private static List<Integer> entryOffsets(byte[] chunk) {
+        List<Integer> offsets = new ArrayList<>();
+        int offset = 24;
+        while (offset + 4 <= chunk.length) {
+            offsets.add(offset);
+            offset += 4 + java.nio.ByteBuffer.wrap(chunk, offset, 4).getInt();
+        }
+        assertThat(offset).as("the chunk ends with a whole entry").isEqualTo(chunk.length);
+        return offsets;
+    }
+
+    /** Changes one hex digit of the first Merkle proof step of a JSON receipt. */
     private static String flipHexDigit(String json) throws Exception {
         com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
         com.fasterxml.jackson.databind.node.ObjectNode step =
