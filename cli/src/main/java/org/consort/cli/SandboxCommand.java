@@ -56,10 +56,10 @@ public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Delete DIR first and start a new network.")
     boolean fresh;
 
-    @Option(names = "--signature-interval-entries", defaultValue = "1000", description = "Signature after this many entries.")
+    @Option(names = "--signature-interval-entries", defaultValue = "" + NodeConfig.SIGNATURE_INTERVAL_ENTRIES_DEFAULT, description = "Signature after this many entries (default: ${DEFAULT-VALUE}).")
     int signatureIntervalEntries;
 
-    @Option(names = "--signature-interval-ms", defaultValue = "50", description = "... or after this many milliseconds.")
+    @Option(names = "--signature-interval-ms", defaultValue = "" + NodeConfig.SIGNATURE_INTERVAL_MS_DEFAULT, description = "... or after this many milliseconds, if any entry is unsigned (default: ${DEFAULT-VALUE}).")
     int signatureIntervalMs;
 
     @Option(names = "--snapshot-every", defaultValue = "10000",
